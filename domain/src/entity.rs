@@ -1,0 +1,22 @@
+//! sea-orm entities, one module per table.
+
+pub mod attachment;
+pub mod audit_checkpoint;
+pub mod audit_event;
+pub mod audit_head;
+pub mod calendar_day;
+pub mod department;
+pub mod idempotency_key;
+pub mod login_attempt;
+pub mod notification;
+pub mod session;
+pub mod setting;
+pub mod sla_clock;
+pub mod sla_pause;
+pub mod sla_policy;
+pub mod ticket;
+pub mod ticket_comment;
+pub mod ticket_event;
+pub mod ticket_occurrence;
+pub mod ticket_watcher;
+pub mod user;

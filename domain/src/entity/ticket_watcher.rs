@@ -1,0 +1,18 @@
+//! `ticket_watchers` table.
+
+use sea_orm::entity::prelude::*;
+
+/// One row of `ticket_watchers`.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "ticket_watchers")]
+pub struct Model {
+    #[sea_orm(primary_key)] pub id: i64,
+    pub ticket_id: i64,
+    pub user_id: i64,
+}
+
+/// No declared relations: lookups go through ids and DataLoaders.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

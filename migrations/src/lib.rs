@@ -1,0 +1,15 @@
+#![doc = include_str!("../README.md")]
+
+use sea_orm_migration::prelude::*;
+
+mod m20261204_000001_core;
+
+/// Runs every migration in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261204_000001_core::Migration)]
+    }
+}
