@@ -1,1 +1,8 @@
 #![doc = include_str!("../README.md")]
+
+pub mod app;
+pub mod bench;
+pub mod bootstrap;
+pub mod db;
+pub mod server;
+pub mod settings;

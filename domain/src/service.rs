@@ -121,6 +121,11 @@ impl Actor {
         }
     }
 
+    /// The system acting with the administrator's duties (seeding demo data).
+    pub fn system_admin() -> Self {
+        Actor { role: Role::Admin, ..Actor::system() }
+    }
+
     /// The audit actor id (None for the system).
     pub fn audit_id(&self) -> Option<i64> {
         (self.id != 0).then_some(self.id)

@@ -1,1 +1,57 @@
 #![doc = include_str!("../README.md")]
+
+mod error;
+mod loaders;
+mod mutation;
+mod query;
+mod types;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{EmptySubscription, Schema};
+use ecogov_domain::service::{Actor, Core};
+
+pub use error::{ApiError, ApiResult};
+pub use loaders::{ClockLoader, DepartmentLoader, UserLoader};
+pub use mutation::MutationRoot;
+pub use query::QueryRoot;
+
+/// The schema type.
+pub type EcogovSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// Maximum query depth.
+pub const MAX_DEPTH: usize = 12;
+/// Maximum query complexity.
+pub const MAX_COMPLEXITY: usize = 5_000;
+
+/// Builds the schema with its limits. Per-request data comes from [`RequestContext`].
+pub fn build_schema(core: Core) -> EcogovSchema {
+    Schema::build(QueryRoot, MutationRoot, EmptySubscription)
+        .data(core)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .finish()
+}
+
+/// The SDL of the schema (committed as `graphql/schema.graphql`).
+pub fn sdl() -> String {
+    Schema::build(QueryRoot, MutationRoot, EmptySubscription).finish().sdl()
+}
+
+/// Who is calling, as resolved by the HTTP layer from the bearer token.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    /// The authenticated actor, if the token was valid.
+    pub actor: Option<Actor>,
+    /// Why authentication failed, if a token was sent but rejected.
+    pub auth_error: Option<&'static str>,
+    /// Client address (for login lockout per address).
+    pub client_addr: String,
+}
+
+/// Adds per-request data (caller, DataLoaders) to a request.
+pub fn with_request_data(req: async_graphql::Request, core: &Core, ctx: RequestContext) -> async_graphql::Request {
+    req.data(ctx)
+        .data(DataLoader::new(UserLoader(core.clone()), tokio::spawn))
+        .data(DataLoader::new(DepartmentLoader(core.clone()), tokio::spawn))
+        .data(DataLoader::new(ClockLoader(core.clone()), tokio::spawn))
+}

@@ -270,6 +270,12 @@ impl MigrationTrait for Migration {
         for i in indexes {
             manager.create_index(i).await?;
         }
+        // The genesis head of the audit chain: appends lock and advance this single row.
+        let genesis = "0".repeat(64);
+        manager
+            .get_connection()
+            .execute_unprepared(&format!("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '{genesis}')"))
+            .await?;
         Ok(())
     }
 
