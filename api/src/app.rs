@@ -46,14 +46,20 @@ pub struct Running {
 }
 
 /// Connects, migrates and builds the core, queue and mailer.
-pub async fn prepare(settings: &Settings, clock: SharedClock) -> anyhow::Result<(Core, Queue, Arc<Mailer>, FirstStart)> {
-    std::fs::create_dir_all(&settings.data_dir).with_context(|| format!("cannot create data directory {}", settings.data_dir.display()))?;
+pub async fn prepare(
+    settings: &Settings,
+    clock: SharedClock,
+) -> anyhow::Result<(Core, Queue, Arc<Mailer>, FirstStart)> {
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("cannot create data directory {}", settings.data_dir.display()))?;
     let db = crate::db::connect(&settings.database_url, 20).await?;
     crate::db::migrate(&db).await?;
     let core = bootstrap::core(settings, db, clock)?;
     let first = bootstrap::first_start(&core, settings).await?;
     let queue = match &settings.redis_url {
-        Some(url) => Queue::redis(url, &settings.redis_namespace).await.with_context(|| format!("cannot connect to Redis ({})", crate::db::redact(url)))?,
+        Some(url) => Queue::redis(url, &settings.redis_namespace)
+            .await
+            .with_context(|| format!("cannot connect to Redis ({})", crate::db::redact(url)))?,
         None if settings.is_sqlite() => Queue::sqlite(&core).await?,
         None => anyhow::bail!("a PostgreSQL database needs ECOGOV_REDIS_URL for the job queue"),
     };
@@ -66,11 +72,20 @@ pub async fn prepare(settings: &Settings, clock: SharedClock) -> anyhow::Result<
 
 /// Worker intervals from the settings.
 pub fn worker_settings(settings: &Settings) -> WorkerSettings {
-    WorkerSettings { scan_every: Duration::from_secs(settings.scan_every_secs), relay_every: Duration::from_secs(settings.relay_every_secs), ..WorkerSettings::default() }
+    WorkerSettings {
+        scan_every: Duration::from_secs(settings.scan_every_secs),
+        relay_every: Duration::from_secs(settings.relay_every_secs),
+        ..WorkerSettings::default()
+    }
 }
 
 /// Starts the requested parts.
-pub async fn start(settings: &Settings, clock: SharedClock, parts: Parts, workers: WorkerSettings) -> anyhow::Result<Running> {
+pub async fn start(
+    settings: &Settings,
+    clock: SharedClock,
+    parts: Parts,
+    workers: WorkerSettings,
+) -> anyhow::Result<Running> {
     let (core, queue, mailer, first_start) = prepare(settings, clock).await?;
     let (stop, stop_rx) = watch::channel(false);
 
@@ -78,7 +93,13 @@ pub async fn start(settings: &Settings, clock: SharedClock, parts: Parts, worker
     let mut server = None;
     let mut server_task = None;
     if parts != Parts::WorkersOnly {
-        let state = AppState { core: core.clone(), schema: ecogov_graphql::build_schema(core.clone()), queue: queue.clone(), graphiql: settings.graphiql, metrics: Metrics::new()? };
+        let state = AppState {
+            core: core.clone(),
+            schema: ecogov_graphql::build_schema(core.clone()),
+            queue: queue.clone(),
+            graphiql: settings.graphiql,
+            metrics: Metrics::new()?,
+        };
         let http = HttpServer::new(move || {
             App::new()
                 .app_data(web::Data::new(state.clone()))
@@ -101,9 +122,25 @@ pub async fn start(settings: &Settings, clock: SharedClock, parts: Parts, worker
         let shutdown = async move {
             let _ = rx.wait_for(|s| *s).await;
         };
-        workers_task = Some(tokio::spawn(ecogov_workers::run(core.clone(), queue.clone(), mailer.clone(), workers, shutdown)));
+        workers_task = Some(tokio::spawn(ecogov_workers::run(
+            core.clone(),
+            queue.clone(),
+            mailer.clone(),
+            workers,
+            shutdown,
+        )));
     }
-    Ok(Running { addr, core, queue, mailer, first_start, server, server_task, workers_task, stop })
+    Ok(Running {
+        addr,
+        core,
+        queue,
+        mailer,
+        first_start,
+        server,
+        server_task,
+        workers_task,
+        stop,
+    })
 }
 
 impl Running {

@@ -23,12 +23,19 @@ impl Rng {
 pub fn sla(n: usize) -> String {
     let cal = WorkCalendar::new(DISPLAY_TZ, BusinessHours::default_office(), &builtin_overrides());
     let day = cal.minutes_per_working_day();
-    let base = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).single().unwrap_or_default().timestamp();
+    let base = Utc
+        .with_ymd_and_hms(2025, 1, 1, 0, 0, 0)
+        .single()
+        .unwrap_or_default()
+        .timestamp();
     let span = 2 * 365 * 86_400;
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let inputs: Vec<(chrono::DateTime<Utc>, i64)> = (0..n)
         .map(|_| {
-            let start = Utc.timestamp_opt(base + (rng.next() % span) as i64, 0).single().unwrap_or_default();
+            let start = Utc
+                .timestamp_opt(base + (rng.next() % span) as i64, 0)
+                .single()
+                .unwrap_or_default();
             let budget = day * (1 + (rng.next() % 20) as i64);
             (start, budget)
         })

@@ -19,7 +19,10 @@ use crate::settings::Settings;
 /// Builds the core services over a connected database.
 pub fn core(settings: &Settings, db: DatabaseConnection, clock: SharedClock) -> anyhow::Result<Core> {
     let key = settings.signing_key_bytes()?;
-    let audit_algorithm: HashAlgorithm = settings.audit_algorithm.parse().map_err(|_| anyhow::anyhow!("unknown audit algorithm {}", settings.audit_algorithm))?;
+    let audit_algorithm: HashAlgorithm = settings
+        .audit_algorithm
+        .parse()
+        .map_err(|_| anyhow::anyhow!("unknown audit algorithm {}", settings.audit_algorithm))?;
     Ok(Core {
         db,
         clock,
@@ -31,7 +34,7 @@ pub fn core(settings: &Settings, db: DatabaseConnection, clock: SharedClock) -> 
             max_failed_per_address: settings.max_failed_logins_per_address,
             lockout_minutes: settings.lockout_minutes,
             idle_timeout_minutes: settings.idle_timeout_minutes,
-            ..SecurityPolicy::default()
+            token_ttl_hours: settings.token_ttl_hours,
         },
         public_url: Arc::from(settings.public_url.as_str()),
         mail_from: Arc::from(settings.mail_from.as_str()),
@@ -51,21 +54,27 @@ pub struct FirstStart {
 
 /// Seeds the calendar and the first admin if missing; demo data if asked. Idempotent.
 pub async fn first_start(core: &Core, settings: &Settings) -> anyhow::Result<FirstStart> {
-    calendar::seed_builtin(core).await.context("seeding the built-in calendar")?;
+    calendar::seed_builtin(core)
+        .await
+        .context("seeding the built-in calendar")?;
     let mut out = FirstStart::default();
     if !directory::any_user(core).await? {
         let (password, generated) = match &settings.admin_password {
             Some(p) => (p.expose().to_owned(), false),
             None => (Password::generate(), true),
         };
-        directory::create_user(core, None, directory::NewUser {
-            username: "admin".into(),
-            display_name: "系统管理员".into(),
-            email: None,
-            role: Role::Admin,
-            department_id: None,
-            password: password.clone(),
-        })
+        directory::create_user(
+            core,
+            None,
+            directory::NewUser {
+                username: "admin".into(),
+                display_name: "系统管理员".into(),
+                email: None,
+                role: Role::Admin,
+                department_id: None,
+                password: password.clone(),
+            },
+        )
         .await
         .map_err(|e| anyhow::anyhow!("cannot create the first admin: {}", e.user_message()))?;
         out.admin_created = true;
@@ -83,10 +92,54 @@ pub async fn first_start(core: &Core, settings: &Settings) -> anyhow::Result<Fir
 async fn seed_demo(core: &Core) -> anyhow::Result<String> {
     let err = |e: ecogov_domain::Error| anyhow::anyhow!("demo data: {}", e.user_message());
     let password = "Demo-Wuhan-2026".to_owned();
-    let center = directory::create_department(core, None, directory::NewDepartment { code: "DRC".into(), name: "数据资源中心".into(), external: false, manager_id: None }).await.map_err(err)?;
-    let air = directory::create_department(core, None, directory::NewDepartment { code: "AIR".into(), name: "大气环境处".into(), external: false, manager_id: None }).await.map_err(err)?;
-    let ops = directory::create_department(core, None, directory::NewDepartment { code: "CITY-OPS".into(), name: "市城市运行管理中心".into(), external: true, manager_id: None }).await.map_err(err)?;
-    directory::create_department(core, None, directory::NewDepartment { code: "CREDIT".into(), name: "市社会信用信息中心".into(), external: true, manager_id: None }).await.map_err(err)?;
+    let center = directory::create_department(
+        core,
+        None,
+        directory::NewDepartment {
+            code: "DRC".into(),
+            name: "数据资源中心".into(),
+            external: false,
+            manager_id: None,
+        },
+    )
+    .await
+    .map_err(err)?;
+    let air = directory::create_department(
+        core,
+        None,
+        directory::NewDepartment {
+            code: "AIR".into(),
+            name: "大气环境处".into(),
+            external: false,
+            manager_id: None,
+        },
+    )
+    .await
+    .map_err(err)?;
+    let ops = directory::create_department(
+        core,
+        None,
+        directory::NewDepartment {
+            code: "CITY-OPS".into(),
+            name: "市城市运行管理中心".into(),
+            external: true,
+            manager_id: None,
+        },
+    )
+    .await
+    .map_err(err)?;
+    directory::create_department(
+        core,
+        None,
+        directory::NewDepartment {
+            code: "CREDIT".into(),
+            name: "市社会信用信息中心".into(),
+            external: true,
+            manager_id: None,
+        },
+    )
+    .await
+    .map_err(err)?;
     let mk = |username: &str, name: &str, role: Role, dept: Option<i64>| directory::NewUser {
         username: username.into(),
         display_name: name.into(),
@@ -95,53 +148,120 @@ async fn seed_demo(core: &Core) -> anyhow::Result<String> {
         department_id: dept,
         password: password.clone(),
     };
-    let manager = directory::create_user(core, None, mk("zhangwei", "张伟", Role::Manager, Some(center.id))).await.map_err(err)?;
-    let reviewer = directory::create_user(core, None, mk("liuyang", "刘洋", Role::Manager, Some(air.id))).await.map_err(err)?;
-    let operator = directory::create_user(core, None, mk("wangfang", "王芳", Role::Operator, Some(center.id))).await.map_err(err)?;
-    directory::create_user(core, None, mk("chenjing", "陈静", Role::Auditor, None)).await.map_err(err)?;
-    directory::create_user(core, None, mk("secadmin", "安全管理员", Role::SecurityAdmin, None)).await.map_err(err)?;
-    let ops_user = directory::create_user(core, None, mk("cityops", "城运中心对接人", Role::Department, Some(ops.id))).await.map_err(err)?;
-    directory::set_department_manager(core, &Actor::system_admin(), center.id, Some(manager.id)).await.map_err(err)?;
+    let manager = directory::create_user(core, None, mk("zhangwei", "张伟", Role::Manager, Some(center.id)))
+        .await
+        .map_err(err)?;
+    let reviewer = directory::create_user(core, None, mk("liuyang", "刘洋", Role::Manager, Some(air.id)))
+        .await
+        .map_err(err)?;
+    let operator = directory::create_user(core, None, mk("wangfang", "王芳", Role::Operator, Some(center.id)))
+        .await
+        .map_err(err)?;
+    directory::create_user(core, None, mk("chenjing", "陈静", Role::Auditor, None))
+        .await
+        .map_err(err)?;
+    directory::create_user(core, None, mk("secadmin", "安全管理员", Role::SecurityAdmin, None))
+        .await
+        .map_err(err)?;
+    let ops_user = directory::create_user(
+        core,
+        None,
+        mk("cityops", "城运中心对接人", Role::Department, Some(ops.id)),
+    )
+    .await
+    .map_err(err)?;
+    directory::set_department_manager(core, &Actor::system_admin(), center.id, Some(manager.id))
+        .await
+        .map_err(err)?;
 
     let as_actor = |u: &ecogov_domain::entity::user::Model| directory_actor(u);
     let m = as_actor(&manager)?;
     let demo = [
-        ("国控站 0001A 小时数据 PM2.5 缺测", "2026-11-30 08:00-14:00 武汉市东湖梨园站 PM2.5 连续 6 小时缺测。", Severity::High),
-        ("地表水断面 总磷 数值超出量程", "长江 杨泗港断面 总磷 2.7 mg/L，超出仪器量程上限，疑似设备故障。", Severity::Medium),
-        ("排污许可证号格式错误 3 条", "市局回流数据中 3 条许可证号不符合 HJ 608-2017 编码规则。", Severity::Low),
+        (
+            "国控站 0001A 小时数据 PM2.5 缺测",
+            "2026-11-30 08:00-14:00 武汉市东湖梨园站 PM2.5 连续 6 小时缺测。",
+            Severity::High,
+        ),
+        (
+            "地表水断面 总磷 数值超出量程",
+            "长江 杨泗港断面 总磷 2.7 mg/L，超出仪器量程上限，疑似设备故障。",
+            Severity::Medium,
+        ),
+        (
+            "排污许可证号格式错误 3 条",
+            "市局回流数据中 3 条许可证号不符合 HJ 608-2017 编码规则。",
+            Severity::Low,
+        ),
     ];
     let mut ids = Vec::new();
     for (title, desc, sev) in demo {
-        let t = tickets::create(core, &m, tickets::NewTicket {
-            kind: TicketKind::QualityIssue,
-            title: title.into(),
-            description: desc.into(),
-            severity: sev,
-            subject: Some(tickets::Subject { kind: "dataset".into(), id: "air_station_hourly".into() }),
-            department_id: Some(center.id),
-            reviewer_id: None,
-            watcher_ids: vec![],
-        })
+        let t = tickets::create(
+            core,
+            &m,
+            tickets::NewTicket {
+                kind: TicketKind::QualityIssue,
+                title: title.into(),
+                description: desc.into(),
+                severity: sev,
+                subject: Some(tickets::Subject {
+                    kind: "dataset".into(),
+                    id: "air_station_hourly".into(),
+                }),
+                department_id: Some(center.id),
+                reviewer_id: None,
+                watcher_ids: vec![],
+            },
+        )
         .await
         .map_err(err)?;
         ids.push(t);
     }
     if let Some(first) = ids.first() {
-        let t = tickets::transition(core, &m, first.id, tickets::TransitionInput { event: Some(Event::Assign), expected_version: first.version, assignee_id: Some(operator.id), ..Default::default() }).await.map_err(err)?;
+        let t = tickets::transition(
+            core,
+            &m,
+            first.id,
+            tickets::TransitionInput {
+                event: Some(Event::Assign),
+                expected_version: first.version,
+                assignee_id: Some(operator.id),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(err)?;
         let _ = reviewer;
-        tickets::transition(core, &as_actor(&operator)?, t.id, tickets::TransitionInput { event: Some(Event::Start), expected_version: t.version, ..Default::default() }).await.map_err(err)?;
+        tickets::transition(
+            core,
+            &as_actor(&operator)?,
+            t.id,
+            tickets::TransitionInput {
+                event: Some(Event::Start),
+                expected_version: t.version,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(err)?;
     }
     let ops_actor = as_actor(&ops_user)?;
-    tickets::create(core, &ops_actor, tickets::NewTicket {
-        kind: TicketKind::DataRequest,
-        title: "申请共享全市空气质量小时数据".into(),
-        description: "城运中心大屏需接入全市 23 个国控、省控站点的空气质量小时数据。".into(),
-        severity: Severity::Medium,
-        subject: Some(tickets::Subject { kind: "dataset".into(), id: "air_station_hourly".into() }),
-        department_id: None,
-        reviewer_id: None,
-        watcher_ids: vec![],
-    })
+    tickets::create(
+        core,
+        &ops_actor,
+        tickets::NewTicket {
+            kind: TicketKind::DataRequest,
+            title: "申请共享全市空气质量小时数据".into(),
+            description: "城运中心大屏需接入全市 23 个国控、省控站点的空气质量小时数据。".into(),
+            severity: Severity::Medium,
+            subject: Some(tickets::Subject {
+                kind: "dataset".into(),
+                id: "air_station_hourly".into(),
+            }),
+            department_id: None,
+            reviewer_id: None,
+            watcher_ids: vec![],
+        },
+    )
     .await
     .map_err(err)?;
     Ok(password)

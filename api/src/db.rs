@@ -32,12 +32,16 @@ pub async fn connect(url: &str, max_pg_connections: u32) -> anyhow::Result<Datab
     } else {
         opts.max_connections(max_pg_connections).min_connections(1);
     }
-    Database::connect(opts).await.with_context(|| format!("cannot connect to the database ({})", redact(url)))
+    Database::connect(opts)
+        .await
+        .with_context(|| format!("cannot connect to the database ({})", redact(url)))
 }
 
 /// Applies pending migrations.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
-    ecogov_migrations::Migrator::up(db, None).await.context("migration failed")
+    ecogov_migrations::Migrator::up(db, None)
+        .await
+        .context("migration failed")
 }
 
 /// The URL without its password, for messages.

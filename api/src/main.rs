@@ -10,7 +10,11 @@ use ecogov_domain::service::{audit, directory};
 use ecogov_domain::time::SystemClock;
 
 #[derive(Parser)]
-#[command(name = "ecogov", version, about = "武汉市生态环境数据治理平台 (eco-environment data governance)")]
+#[command(
+    name = "ecogov",
+    version,
+    about = "武汉市生态环境数据治理平台 (eco-environment data governance)"
+)]
 struct Cli {
     /// Config file (default ./ecogov.toml, or ECOGOV_CONFIG).
     #[arg(long, global = true)]
@@ -110,7 +114,15 @@ fn flags(cli: &Cli) -> anyhow::Result<RawSettings> {
         Some("production") => Some(Mode::Production),
         Some(other) => anyhow::bail!("--mode must be embedded or production, not {other}"),
     };
-    let mut raw = RawSettings { config: cli.config.clone(), data_dir: cli.data_dir.clone(), database_url: cli.database_url.clone(), redis_url: cli.redis_url.clone(), smtp_url: cli.smtp_url.clone(), mode, ..Default::default() };
+    let mut raw = RawSettings {
+        config: cli.config.clone(),
+        data_dir: cli.data_dir.clone(),
+        database_url: cli.database_url.clone(),
+        redis_url: cli.redis_url.clone(),
+        smtp_url: cli.smtp_url.clone(),
+        mode,
+        ..Default::default()
+    };
     if let Command::Serve { listen, no_demo } = &cli.command {
         raw.listen = listen.clone();
         if *no_demo {
@@ -121,7 +133,12 @@ fn flags(cli: &Cli) -> anyhow::Result<RawSettings> {
 }
 
 fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ECOGOV_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn,apalis=warn"))).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ECOGOV_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn,apalis=warn")),
+        )
+        .init();
     let cli = Cli::parse();
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -140,7 +157,10 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
-    if let Command::Bench { command: BenchCommand::Sla { tickets } } = &cli.command {
+    if let Command::Bench {
+        command: BenchCommand::Sla { tickets },
+    } = &cli.command
+    {
         println!("{}", ecogov::bench::sla(*tickets));
         return Ok(std::process::ExitCode::SUCCESS);
     }
@@ -166,16 +186,38 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             ecogov::db::migrate(&db).await?;
             println!("migrations applied");
         }
-        Command::User { command: UserCommand::Add { username, role, display_name, email, password } } => {
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    role,
+                    display_name,
+                    email,
+                    password,
+                },
+        } => {
             let (core, _, _, _) = app::prepare(&settings, clock).await?;
-            let role: Role = role.parse().map_err(|e: ecogov_domain::Error| anyhow::anyhow!(e.user_message()))?;
+            let role: Role = role
+                .parse()
+                .map_err(|e: ecogov_domain::Error| anyhow::anyhow!(e.user_message()))?;
             let (password, generated) = match password {
                 Some(p) => (p, false),
                 None => (ecogov_domain::password::Password::generate(), true),
             };
-            let u = directory::create_user(&core, None, directory::NewUser { display_name: display_name.unwrap_or_else(|| username.clone()), username, email, role, department_id: None, password: password.clone() })
-                .await
-                .map_err(|e| anyhow::anyhow!(e.user_message()))?;
+            let u = directory::create_user(
+                &core,
+                None,
+                directory::NewUser {
+                    display_name: display_name.unwrap_or_else(|| username.clone()),
+                    username,
+                    email,
+                    role,
+                    department_id: None,
+                    password: password.clone(),
+                },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!(e.user_message()))?;
             println!("created user {} (id {}, role {})", u.username, u.id, u.role);
             if generated {
                 println!("password (shown once): {password}");
@@ -187,7 +229,12 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 AuditCommand::Verify => {
                     let v = audit::verify(&core).await.map_err(|e| anyhow::anyhow!("{e}"))?;
                     match v.first_break {
-                        None => println!("audit chain intact: {} events, head seq {:?}, head hash {}", v.checked, v.head_seq, v.head_hash.unwrap_or_default()),
+                        None => println!(
+                            "audit chain intact: {} events, head seq {:?}, head hash {}",
+                            v.checked,
+                            v.head_seq,
+                            v.head_hash.unwrap_or_default()
+                        ),
                         Some(b) => {
                             println!("audit chain BROKEN: first broken seq={} ({b:?})", b.seq());
                             return Ok(std::process::ExitCode::from(1));
@@ -206,14 +253,23 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
 }
 
 fn announce(settings: &Settings, running: &app::Running) {
-    let addr = running.addr.map(|a| a.to_string()).unwrap_or_else(|| settings.listen.clone());
-    println!("ecogov is running: GraphQL at http://{addr}/graphql ({:?} mode, data in {})", settings.mode, settings.data_dir.display());
+    let addr = running
+        .addr
+        .map(|a| a.to_string())
+        .unwrap_or_else(|| settings.listen.clone());
+    println!(
+        "ecogov is running: GraphQL at http://{addr}/graphql ({:?} mode, data in {})",
+        settings.mode,
+        settings.data_dir.display()
+    );
     if let Some(p) = &running.first_start.generated_admin_password {
         println!("first start: log in as `admin` with the generated password (shown once): {p}");
     } else if running.first_start.admin_created {
         println!("first start: log in as `admin` with the password from ECOGOV_ADMIN_PASSWORD");
     }
     if let Some(p) = &running.first_start.demo_password {
-        println!("demo accounts (password {p}): zhangwei (manager), wangfang (operator), chenjing (auditor), secadmin (security admin), cityops (department)");
+        println!(
+            "demo accounts (password {p}): zhangwei (manager), wangfang (operator), chenjing (auditor), secadmin (security admin), cityops (department)"
+        );
     }
 }

@@ -37,30 +37,60 @@ impl Metrics {
     /// Registers the metrics.
     pub fn new() -> anyhow::Result<Self> {
         let registry = Registry::new();
-        let requests = IntCounterVec::new(Opts::new("ecogov_http_requests_total", "HTTP requests by endpoint and outcome"), &["endpoint", "outcome"])?;
-        let outbox = IntGaugeVec::new(Opts::new("ecogov_outbox_notifications", "Outbox notifications by status"), &["status"])?;
+        let requests = IntCounterVec::new(
+            Opts::new("ecogov_http_requests_total", "HTTP requests by endpoint and outcome"),
+            &["endpoint", "outcome"],
+        )?;
+        let outbox = IntGaugeVec::new(
+            Opts::new("ecogov_outbox_notifications", "Outbox notifications by status"),
+            &["status"],
+        )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(outbox.clone()))?;
-        Ok(Self { registry, requests, outbox })
+        Ok(Self {
+            registry,
+            requests,
+            outbox,
+        })
     }
 }
 
 /// Bearer token from the Authorization header.
 fn bearer(req: &HttpRequest) -> Option<&str> {
-    req.headers().get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+    req.headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
 }
 
 async fn request_context(core: &Core, req: &HttpRequest) -> RequestContext {
-    let client_addr = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into());
+    let client_addr = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into());
     match bearer(req) {
-        None => RequestContext { actor: None, auth_error: None, client_addr },
+        None => RequestContext {
+            actor: None,
+            auth_error: None,
+            client_addr,
+        },
         Some(token) => match auth::authenticate(core, token).await {
-            Ok(actor) => RequestContext { actor: Some(actor), auth_error: None, client_addr },
+            Ok(actor) => RequestContext {
+                actor: Some(actor),
+                auth_error: None,
+                client_addr,
+            },
             Err(e) => {
                 if e.is_internal() {
                     tracing::error!(error = ?e, "authentication failed internally");
                 }
-                RequestContext { actor: None, auth_error: Some(e.code()), client_addr }
+                RequestContext {
+                    actor: None,
+                    auth_error: Some(e.code()),
+                    client_addr,
+                }
             }
         },
     }
@@ -71,7 +101,11 @@ async fn graphql(state: web::Data<AppState>, req: HttpRequest, gql: GraphQLReque
     let ctx = request_context(&state.core, &req).await;
     let request = with_request_data(gql.into_inner(), &state.core, ctx);
     let response = state.schema.execute(request).await;
-    state.metrics.requests.with_label_values(&["graphql", if response.errors.is_empty() { "ok" } else { "error" }]).inc();
+    state
+        .metrics
+        .requests
+        .with_label_values(&["graphql", if response.errors.is_empty() { "ok" } else { "error" }])
+        .inc();
     response.into()
 }
 
@@ -79,7 +113,9 @@ async fn graphiql(state: web::Data<AppState>) -> HttpResponse {
     if !state.graphiql {
         return HttpResponse::NotFound().finish();
     }
-    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(GraphiQLSource::build().endpoint("/graphql").finish())
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(GraphiQLSource::build().endpoint("/graphql").finish())
 }
 
 async fn healthz() -> HttpResponse {
@@ -87,7 +123,13 @@ async fn healthz() -> HttpResponse {
 }
 
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let db = state.core.db.execute_unprepared("SELECT 1").await.map(|_| ()).map_err(|e| e.to_string());
+    let db = state
+        .core
+        .db
+        .execute_unprepared("SELECT 1")
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string());
     let queue = state.queue.ping().await.map_err(|e| e.to_string());
     let ok = db.is_ok() && queue.is_ok();
     if let Err(e) = &db {
@@ -97,7 +139,11 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         tracing::warn!(error = %e, "readiness: queue unreachable");
     }
     let body = serde_json::json!({ "database": db.is_ok(), "queue": queue.is_ok() });
-    if ok { HttpResponse::Ok().json(body) } else { HttpResponse::ServiceUnavailable().json(body) }
+    if ok {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
 }
 
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
@@ -107,7 +153,10 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         }
     }
     let mut buf = Vec::new();
-    if TextEncoder::new().encode(&state.metrics.registry.gather(), &mut buf).is_err() {
+    if TextEncoder::new()
+        .encode(&state.metrics.registry.gather(), &mut buf)
+        .is_err()
+    {
         return HttpResponse::InternalServerError().finish();
     }
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(buf)
@@ -116,26 +165,41 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
 async fn attachment(state: web::Data<AppState>, req: HttpRequest, path: web::Path<i64>) -> HttpResponse {
     let ctx = request_context(&state.core, &req).await;
     let Some(actor) = ctx.actor else {
-        return HttpResponse::Unauthorized().json(serde_json::json!({ "code": ctx.auth_error.unwrap_or("unauthenticated") }));
+        return HttpResponse::Unauthorized()
+            .json(serde_json::json!({ "code": ctx.auth_error.unwrap_or("unauthenticated") }));
     };
     match tickets::attachment_bytes(&state.core, &actor, path.into_inner()).await {
         Ok((a, bytes)) => HttpResponse::Ok()
             .content_type(a.content_type.clone())
             .insert_header(("X-Content-SHA256", a.sha256.clone()))
-            .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename*=UTF-8''{}", percent(&a.file_name))))
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename*=UTF-8''{}", percent(&a.file_name)),
+            ))
             .body(bytes),
         Err(e) => {
             if e.is_internal() {
                 tracing::error!(error = ?e, "attachment download failed");
             }
-            actix_web::HttpResponse::build(actix_web::http::StatusCode::from_u16(e.http_status()).unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR))
-                .json(serde_json::json!({ "code": e.code(), "message": e.user_message() }))
+            actix_web::HttpResponse::build(
+                actix_web::http::StatusCode::from_u16(e.http_status())
+                    .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR),
+            )
+            .json(serde_json::json!({ "code": e.code(), "message": e.user_message() }))
         }
     }
 }
 
 fn percent(s: &str) -> String {
-    s.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 /// Registers the routes.

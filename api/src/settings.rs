@@ -64,6 +64,7 @@ pub struct RawSettings {
     pub scan_every_secs: Option<u64>,
     pub relay_every_secs: Option<u64>,
     pub idle_timeout_minutes: Option<i64>,
+    pub token_ttl_hours: Option<i64>,
     pub lockout_minutes: Option<i64>,
     pub max_failed_logins: Option<u32>,
     pub max_failed_logins_per_address: Option<u32>,
@@ -74,7 +75,30 @@ impl RawSettings {
     /// Fields set in `other` win.
     pub fn merge(mut self, other: RawSettings) -> Self {
         macro_rules! take { ($($f:ident),*) => { $( if other.$f.is_some() { self.$f = other.$f; } )* } }
-        take!(mode, data_dir, database_url, redis_url, redis_namespace, smtp_url, listen, public_url, mail_from, signing_key, admin_password, audit_algorithm, demo, graphiql, scan_every_secs, relay_every_secs, idle_timeout_minutes, lockout_minutes, max_failed_logins, max_failed_logins_per_address, config);
+        take!(
+            token_ttl_hours,
+            mode,
+            data_dir,
+            database_url,
+            redis_url,
+            redis_namespace,
+            smtp_url,
+            listen,
+            public_url,
+            mail_from,
+            signing_key,
+            admin_password,
+            audit_algorithm,
+            demo,
+            graphiql,
+            scan_every_secs,
+            relay_every_secs,
+            idle_timeout_minutes,
+            lockout_minutes,
+            max_failed_logins,
+            max_failed_logins_per_address,
+            config
+        );
         self
     }
 }
@@ -116,6 +140,8 @@ pub struct Settings {
     pub relay_every_secs: u64,
     /// Idle session timeout.
     pub idle_timeout_minutes: i64,
+    /// Absolute token lifetime.
+    pub token_ttl_hours: i64,
     /// Lockout window and duration.
     pub lockout_minutes: i64,
     /// Failed logins per account before lockout.
@@ -130,13 +156,22 @@ pub const INSECURE_KEYS: &[&str] = &["", "changeme", "change-me", "secret", "dev
 impl Settings {
     /// Loads file and environment, then applies `flags`.
     pub fn load(flags: RawSettings) -> anyhow::Result<Self> {
-        let config_path = flags.config.clone().or_else(|| std::env::var_os("ECOGOV_CONFIG").map(PathBuf::from)).unwrap_or_else(|| PathBuf::from("ecogov.toml"));
+        let config_path = flags
+            .config
+            .clone()
+            .or_else(|| std::env::var_os("ECOGOV_CONFIG").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("ecogov.toml"));
         let mut fig = Figment::new();
         if config_path.exists() {
             fig = fig.merge(Toml::file(&config_path));
         }
         let fig = fig.merge(Env::prefixed("ECOGOV_").ignore(&["CONFIG", "TEST_DATABASE_URL", "TEST_REDIS_URL", "LOG"]));
-        let raw: RawSettings = fig.extract().with_context(|| format!("invalid configuration (file {}, ECOGOV_* environment)", config_path.display()))?;
+        let raw: RawSettings = fig.extract().with_context(|| {
+            format!(
+                "invalid configuration (file {}, ECOGOV_* environment)",
+                config_path.display()
+            )
+        })?;
         Self::resolve(raw.merge(flags))
     }
 
@@ -144,7 +179,9 @@ impl Settings {
     pub fn resolve(raw: RawSettings) -> anyhow::Result<Self> {
         let mode = raw.mode.unwrap_or_default();
         let data_dir = raw.data_dir.unwrap_or_else(|| PathBuf::from("./data"));
-        let database_url = raw.database_url.unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("ecogov.db").display()));
+        let database_url = raw
+            .database_url
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("ecogov.db").display()));
         let listen = raw.listen.unwrap_or_else(|| "127.0.0.1:8080".into());
         let s = Settings {
             mode,
@@ -164,6 +201,7 @@ impl Settings {
             scan_every_secs: raw.scan_every_secs.unwrap_or(30).max(1),
             relay_every_secs: raw.relay_every_secs.unwrap_or(5).max(1),
             idle_timeout_minutes: raw.idle_timeout_minutes.unwrap_or(30),
+            token_ttl_hours: raw.token_ttl_hours.unwrap_or(12).clamp(1, 24 * 365),
             lockout_minutes: raw.lockout_minutes.unwrap_or(30),
             max_failed_logins: raw.max_failed_logins.unwrap_or(5),
             max_failed_logins_per_address: raw.max_failed_logins_per_address.unwrap_or(20),
@@ -175,9 +213,15 @@ impl Settings {
     /// Refuses unsafe combinations with a clear message.
     pub fn check(&self) -> anyhow::Result<()> {
         if !matches!(self.audit_algorithm.as_str(), "sha256" | "sm3") {
-            bail!("ECOGOV_AUDIT_ALGORITHM must be sha256 or sm3, not {:?}", self.audit_algorithm);
+            bail!(
+                "ECOGOV_AUDIT_ALGORITHM must be sha256 or sm3, not {:?}",
+                self.audit_algorithm
+            );
         }
-        if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres://") || self.database_url.starts_with("postgresql://")) {
+        if !(self.database_url.starts_with("sqlite:")
+            || self.database_url.starts_with("postgres://")
+            || self.database_url.starts_with("postgresql://"))
+        {
             bail!("ECOGOV_DATABASE_URL must be a sqlite: or postgres:// URL");
         }
         if self.mode == Mode::Production {
@@ -185,9 +229,13 @@ impl Settings {
                 bail!("production mode refuses the file mailer: set ECOGOV_SMTP_URL to the bureau's SMTP relay");
             }
             match &self.signing_key {
-                None => bail!("production mode refuses a generated signing key: set ECOGOV_SIGNING_KEY (at least 32 characters) shared by every API replica"),
+                None => bail!(
+                    "production mode refuses a generated signing key: set ECOGOV_SIGNING_KEY (at least 32 characters) shared by every API replica"
+                ),
                 Some(k) if INSECURE_KEYS.contains(&k.expose()) || k.expose().len() < 32 => {
-                    bail!("production mode refuses a default or short signing key: ECOGOV_SIGNING_KEY must be at least 32 random characters")
+                    bail!(
+                        "production mode refuses a default or short signing key: ECOGOV_SIGNING_KEY must be at least 32 random characters"
+                    )
                 }
                 Some(_) => {}
             }
@@ -213,9 +261,14 @@ impl Settings {
         if let Ok(existing) = std::fs::read_to_string(&path) {
             return Ok(existing.trim().as_bytes().to_vec());
         }
-        std::fs::create_dir_all(&self.data_dir).with_context(|| format!("cannot create data directory {}", self.data_dir.display()))?;
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("cannot create data directory {}", self.data_dir.display()))?;
         use rand::Rng;
-        let key: String = rand::thread_rng().sample_iter(&rand::distributions::Alphanumeric).take(48).map(char::from).collect();
+        let key: String = rand::thread_rng()
+            .sample_iter(&rand::distributions::Alphanumeric)
+            .take(48)
+            .map(char::from)
+            .collect();
         write_private(&path, &key)?;
         Ok(key.into_bytes())
     }
@@ -252,18 +305,33 @@ mod tests {
             ..Default::default()
         };
         assert!(Settings::resolve(base.clone()).is_ok());
-        let no_smtp = RawSettings { smtp_url: None, ..base.clone() };
+        let no_smtp = RawSettings {
+            smtp_url: None,
+            ..base.clone()
+        };
         assert!(Settings::resolve(no_smtp).is_err_and(|e| e.to_string().contains("file mailer")));
-        let weak = RawSettings { signing_key: Some(Secret::new("changeme")), ..base.clone() };
+        let weak = RawSettings {
+            signing_key: Some(Secret::new("changeme")),
+            ..base.clone()
+        };
         assert!(Settings::resolve(weak).is_err_and(|e| e.to_string().contains("signing key")));
-        let none = RawSettings { signing_key: None, ..base };
+        let none = RawSettings {
+            signing_key: None,
+            ..base
+        };
         assert!(Settings::resolve(none).is_err());
     }
 
     #[test]
     fn flags_override_env_and_file() {
-        let file = RawSettings { listen: Some("127.0.0.1:1".into()), ..Default::default() };
-        let flags = RawSettings { listen: Some("127.0.0.1:2".into()), ..Default::default() };
+        let file = RawSettings {
+            listen: Some("127.0.0.1:1".into()),
+            ..Default::default()
+        };
+        let flags = RawSettings {
+            listen: Some("127.0.0.1:2".into()),
+            ..Default::default()
+        };
         let s = Settings::resolve(file.merge(flags)).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(s.listen, "127.0.0.1:2");
         assert!(format!("{:?}", Secret::new("hunter2")).contains("***"));

@@ -39,7 +39,10 @@ impl BlobStore {
         if tokio::fs::try_exists(&path).await.unwrap_or(false) {
             return Ok(sha);
         }
-        let dir = path.parent().map(Path::to_path_buf).unwrap_or_else(|| self.root.clone());
+        let dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| self.root.clone());
         tokio::fs::create_dir_all(&dir).await.map_err(io)?;
         let tmp = dir.join(format!(".{sha}.{}.tmp", uuid::Uuid::new_v4()));
         tokio::fs::write(&tmp, bytes).await.map_err(io)?;

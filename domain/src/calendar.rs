@@ -39,9 +39,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use chrono::{
-    DateTime, Datelike, LocalResult, NaiveDate, NaiveTime, Offset, TimeZone, Timelike, Utc,
-};
+use chrono::{DateTime, Datelike, LocalResult, NaiveDate, NaiveTime, Offset, TimeZone, Timelike, Utc};
 use chrono_tz::{GapInfo, Tz};
 
 /// First date of the precomputed working-day table.
@@ -114,8 +112,7 @@ impl BusinessHours {
         let mut total = 0_i64;
         let mut previous: Option<(NaiveTime, NaiveTime)> = None;
         for &(start, end) in &periods {
-            let (Some(start_minute), Some(end_minute)) = (whole_minute(start), whole_minute(end))
-            else {
+            let (Some(start_minute), Some(end_minute)) = (whole_minute(start), whole_minute(end)) else {
                 return Err(CalendarError::InvalidHours(format!(
                     "{start}-{end}: boundaries must be whole minutes"
                 )));
@@ -268,10 +265,7 @@ impl Fallback {
     /// The working day with `count` working days before it (inverse of `count_before`).
     fn nth(self, count: i64) -> Option<i64> {
         match self {
-            Self::Weekdays => count
-                .div_euclid(5)
-                .checked_mul(7)?
-                .checked_add(count.rem_euclid(5)),
+            Self::Weekdays => count.div_euclid(5).checked_mul(7)?.checked_add(count.rem_euclid(5)),
             Self::EveryDay => Some(count),
         }
     }
@@ -367,11 +361,7 @@ impl WorkCalendar {
     ///
     /// [`CalendarError::OutOfRange`] with the first override dated before
     /// [`SUPPORTED_FIRST`] or after [`SUPPORTED_LAST`].
-    pub fn try_new(
-        tz: Tz,
-        hours: BusinessHours,
-        overrides: &[DayOverride],
-    ) -> Result<Self, CalendarError> {
+    pub fn try_new(tz: Tz, hours: BusinessHours, overrides: &[DayOverride]) -> Result<Self, CalendarError> {
         if let Some(outside) = overrides
             .iter()
             .find(|o| o.date < SUPPORTED_FIRST || o.date > SUPPORTED_LAST)
@@ -403,10 +393,7 @@ impl WorkCalendar {
             if day < first || day >= end {
                 continue;
             }
-            if let Some(slot) = usize::try_from(day - first)
-                .ok()
-                .and_then(|i| working.get_mut(i))
-            {
+            if let Some(slot) = usize::try_from(day - first).ok().and_then(|i| working.get_mut(i)) {
                 *slot = o.working;
             }
             effective.push(o.clone());
@@ -629,8 +616,7 @@ impl WorkCalendar {
             let offset = self.working_days.get(index)?;
             Some(self.first + i64::from(*offset))
         } else {
-            self.fallback
-                .nth(self.fallback_end.checked_add(ordinal - in_table)?)
+            self.fallback.nth(self.fallback_end.checked_add(ordinal - in_table)?)
         }
     }
 
@@ -716,9 +702,7 @@ impl WorkCalendar {
         let date = date_of_number(day)?;
         let seconds = u32::try_from(minute * 60 + frac / NANOS_PER_SECOND).ok()?;
         let nanos = u32::try_from(frac % NANOS_PER_SECOND).ok()?;
-        let local = date.and_time(NaiveTime::from_num_seconds_from_midnight_opt(
-            seconds, nanos,
-        )?);
+        let local = date.and_time(NaiveTime::from_num_seconds_from_midnight_opt(seconds, nanos)?);
         match self.tz.from_local_datetime(&local) {
             LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => Some(t.with_timezone(&Utc)),
             LocalResult::None => GapInfo::new(&local, &self.tz)
@@ -943,14 +927,8 @@ mod tests {
         assert_eq!(cal.add_working_minutes(start, 420), sh(2026, 10, 8, 10, 0));
         assert_eq!(cal.add_working_minutes(start, 840), sh(2026, 10, 9, 10, 0));
         // Saturday 10-10 is a make-up working day.
-        assert_eq!(
-            cal.add_working_minutes(start, 3 * 420),
-            sh(2026, 10, 10, 10, 0)
-        );
-        assert_eq!(
-            cal.add_working_minutes(start, 4 * 420),
-            sh(2026, 10, 12, 10, 0)
-        );
+        assert_eq!(cal.add_working_minutes(start, 3 * 420), sh(2026, 10, 10, 10, 0));
+        assert_eq!(cal.add_working_minutes(start, 4 * 420), sh(2026, 10, 12, 10, 0));
         // Mid-Autumn (Friday 09-25) and the weekend.
         assert_eq!(
             cal.add_working_minutes(sh(2026, 9, 24, 10, 0), 420),
@@ -965,10 +943,7 @@ mod tests {
             cal.add_working_minutes(sh(2026, 2, 13, 10, 0), 840),
             sh(2026, 2, 24, 10, 0)
         );
-        assert_eq!(
-            cal.working_minutes_between(start, sh(2026, 10, 8, 10, 0)),
-            420
-        );
+        assert_eq!(cal.working_minutes_between(start, sh(2026, 10, 8, 10, 0)), 420);
     }
 
     #[test]
@@ -1015,10 +990,7 @@ mod tests {
         let inside = sh_s(2026, 3, 10, 9, 15, 42) + Duration::nanoseconds(123);
         assert_eq!(cal.add_working_minutes(inside, 0), inside);
         assert_eq!(cal.next_business_time(inside), inside);
-        assert_eq!(
-            cal.next_business_time(sh(2026, 9, 30, 18, 0)),
-            sh(2026, 10, 8, 8, 30)
-        );
+        assert_eq!(cal.next_business_time(sh(2026, 9, 30, 18, 0)), sh(2026, 10, 8, 8, 30));
         // Negative budgets count as zero.
         assert_eq!(
             cal.add_working_minutes(sh(2026, 3, 10, 7, 0), -5),
@@ -1111,10 +1083,7 @@ mod tests {
             1
         );
         assert_eq!(
-            cal.working_minutes_between(
-                sh_s(2026, 3, 10, 11, 59, 30),
-                sh_s(2026, 3, 10, 14, 0, 29)
-            ),
+            cal.working_minutes_between(sh_s(2026, 3, 10, 11, 59, 30), sh_s(2026, 3, 10, 14, 0, 29)),
             0
         );
     }
@@ -1221,40 +1190,26 @@ mod tests {
         let cal = WorkCalendar::twenty_four_seven(Shanghai);
         assert_eq!(cal.minutes_per_working_day(), 1440);
         assert_eq!(cal.hours().minutes_per_day(), 1440);
-        for date in [
-            d(2026, 10, 1),
-            d(2026, 10, 3),
-            d(2026, 2, 17),
-            d(2150, 1, 4),
-        ] {
+        for date in [d(2026, 10, 1), d(2026, 10, 3), d(2026, 2, 17), d(2150, 1, 4)] {
             assert!(cal.is_working_day(date), "{date}");
         }
         assert!(cal.is_business_time(sh(2026, 10, 4, 3, 0)));
         let start = sh_s(2026, 9, 30, 10, 17, 5);
-        assert_eq!(
-            cal.add_working_minutes(start, 1440),
-            start + Duration::days(1)
-        );
+        assert_eq!(cal.add_working_minutes(start, 1440), start + Duration::days(1));
         assert_eq!(
             cal.add_working_minutes(start, 7 * 1440 + 3),
             start + Duration::days(7) + Duration::minutes(3)
         );
         assert_eq!(cal.add_working_minutes(start, 0), start);
         let midnight = sh(2026, 10, 1, 0, 0);
-        assert_eq!(
-            cal.add_working_minutes(midnight, 1440),
-            sh(2026, 10, 2, 0, 0)
-        );
+        assert_eq!(cal.add_working_minutes(midnight, 1440), sh(2026, 10, 2, 0, 0));
         assert_eq!(
             cal.working_minutes_between(start, start + Duration::days(30)),
             30 * 1440
         );
         // Across the end of the table.
         let late = sh(2100, 12, 31, 23, 0);
-        assert_eq!(
-            cal.add_working_minutes(late, 120),
-            late + Duration::hours(2)
-        );
+        assert_eq!(cal.add_working_minutes(late, 120), late + Duration::hours(2));
         assert_eq!(
             cal.next_working_days(d(2026, 10, 1), 3),
             vec![d(2026, 10, 2), d(2026, 10, 3), d(2026, 10, 4)]
@@ -1264,35 +1219,23 @@ mod tests {
     #[test]
     fn business_hours_validation() {
         let invalid = |periods: Vec<(NaiveTime, NaiveTime)>| {
-            matches!(
-                BusinessHours::new(periods),
-                Err(CalendarError::InvalidHours(_))
-            )
+            matches!(BusinessHours::new(periods), Err(CalendarError::InvalidHours(_)))
         };
         assert!(invalid(vec![]));
         assert!(invalid(vec![(t(9, 0), t(9, 0))]));
         assert!(invalid(vec![(t(17, 0), t(9, 0))]));
         assert!(invalid(vec![(t(14, 0), t(17, 0)), (t(9, 0), t(12, 0))]));
         assert!(invalid(vec![(t(9, 0), t(12, 0)), (t(11, 0), t(17, 0))]));
-        assert!(invalid(vec![(
-            NaiveTime::from_hms_opt(9, 0, 30).unwrap(),
-            t(12, 0)
-        )]));
+        assert!(invalid(vec![(NaiveTime::from_hms_opt(9, 0, 30).unwrap(), t(12, 0))]));
         let ok = BusinessHours::new(vec![(t(9, 0), t(12, 0)), (t(13, 0), t(18, 0))]).unwrap();
         assert_eq!(ok.minutes_per_day(), 480);
         assert_eq!(ok.periods(), &[(t(9, 0), t(12, 0)), (t(13, 0), t(18, 0))]);
 
         let office = BusinessHours::default_office();
         assert_eq!(office.minutes_per_day(), 420);
-        assert_eq!(
-            office.periods(),
-            &[(t(8, 30), t(12, 0)), (t(14, 0), t(17, 30))]
-        );
+        assert_eq!(office.periods(), &[(t(8, 30), t(12, 0)), (t(14, 0), t(17, 30))]);
         assert_eq!(BusinessHours::default(), office);
-        assert_eq!(
-            BusinessHours::new(office.periods().to_vec()).unwrap(),
-            office
-        );
+        assert_eq!(BusinessHours::new(office.periods().to_vec()).unwrap(), office);
         let message = BusinessHours::new(vec![]).unwrap_err().to_string();
         assert!(message.starts_with("invalid business hours:"), "{message}");
     }
@@ -1302,22 +1245,14 @@ mod tests {
         let cal = china();
         assert_eq!(
             cal.next_working_days(d(2026, 9, 30), 4),
-            vec![
-                d(2026, 10, 8),
-                d(2026, 10, 9),
-                d(2026, 10, 10),
-                d(2026, 10, 12)
-            ]
+            vec![d(2026, 10, 8), d(2026, 10, 9), d(2026, 10, 10), d(2026, 10, 12)]
         );
         assert_eq!(
             cal.next_working_days(d(2026, 2, 13), 3),
             vec![d(2026, 2, 14), d(2026, 2, 24), d(2026, 2, 25)]
         );
         // `from` itself is excluded even if it is a working day; holidays as `from` work.
-        assert_eq!(
-            cal.next_working_days(d(2026, 10, 3), 1),
-            vec![d(2026, 10, 8)]
-        );
+        assert_eq!(cal.next_working_days(d(2026, 10, 3), 1), vec![d(2026, 10, 8)]);
         assert!(cal.next_working_days(d(2026, 10, 3), 0).is_empty());
         // Across the end of the table: weekend rule.
         assert_eq!(
@@ -1340,11 +1275,7 @@ mod tests {
             .map(|(y, m, day)| d(*y, *m, *day))
             .collect();
         expected.sort();
-        let weekend_working: Vec<NaiveDate> = overrides
-            .iter()
-            .filter(|o| o.working)
-            .map(|o| o.date)
-            .collect();
+        let weekend_working: Vec<NaiveDate> = overrides.iter().filter(|o| o.working).map(|o| o.date).collect();
         assert_eq!(weekend_working, expected);
         for o in &overrides {
             assert!(o.date >= d(2025, 1, 1) && o.date <= d(2026, 12, 25));
@@ -1361,14 +1292,7 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            vec![
-                "国庆节",
-                "国庆节",
-                "国庆节",
-                "国庆节",
-                "国庆节",
-                "国庆节调休上班"
-            ]
+            vec!["国庆节", "国庆节", "国庆节", "国庆节", "国庆节", "国庆节调休上班"]
         );
         assert!(overrides.contains(&DayOverride {
             date: d(2026, 9, 25),
@@ -1377,10 +1301,7 @@ mod tests {
         }));
         // Serde round trip.
         let json = serde_json::to_string(&overrides[0]).unwrap();
-        assert_eq!(
-            json,
-            r#"{"date":"2025-01-01","working":false,"name":"元旦"}"#
-        );
+        assert_eq!(json, r#"{"date":"2025-01-01","working":false,"name":"元旦"}"#);
         let back: DayOverride = serde_json::from_str(&json).unwrap();
         assert_eq!(back, overrides[0]);
     }
@@ -1421,18 +1342,10 @@ mod tests {
             Some("后者优先")
         );
         assert_eq!(
-            WorkCalendar::try_new(Shanghai, BusinessHours::default_office(), &overrides)
-                .unwrap_err(),
+            WorkCalendar::try_new(Shanghai, BusinessHours::default_office(), &overrides).unwrap_err(),
             CalendarError::OutOfRange(d(2101, 1, 2))
         );
-        assert!(
-            WorkCalendar::try_new(
-                Shanghai,
-                BusinessHours::default_office(),
-                &builtin_overrides()
-            )
-            .is_ok()
-        );
+        assert!(WorkCalendar::try_new(Shanghai, BusinessHours::default_office(), &builtin_overrides()).is_ok());
         // Deadlines crossing the end of the table and starting before it.
         let cal = china();
         assert_eq!(
@@ -1469,10 +1382,7 @@ mod tests {
         let _ = cal.next_working_days(NaiveDate::MAX, 3);
         let _ = cal.next_working_days(NaiveDate::MIN, 3);
         let far = cal.add_working_minutes(sh(2026, 3, 10, 10, 0), 1_000_000_000);
-        assert_eq!(
-            cal.working_minutes_between(sh(2026, 3, 10, 10, 0), far),
-            1_000_000_000
-        );
+        assert_eq!(cal.working_minutes_between(sh(2026, 3, 10, 10, 0), far), 1_000_000_000);
         let _ = format!("{cal:?}");
     }
 
@@ -1490,28 +1400,18 @@ mod tests {
                 name: "test".to_owned(),
             }],
         );
-        let start = tz
-            .with_ymd_and_hms(2026, 3, 8, 1, 30, 0)
-            .unwrap()
-            .with_timezone(&Utc);
+        let start = tz.with_ymd_and_hms(2026, 3, 8, 1, 30, 0).unwrap().with_timezone(&Utc);
         // 02:30 does not exist; the deadline moves to the end of the gap.
         let end = cal.add_working_minutes(start, 60);
         assert_eq!(
             end,
-            tz.with_ymd_and_hms(2026, 3, 8, 3, 0, 0)
-                .unwrap()
-                .with_timezone(&Utc)
+            tz.with_ymd_and_hms(2026, 3, 8, 3, 0, 0).unwrap().with_timezone(&Utc)
         );
         // A regular day keeps local clock time across the change.
-        let friday = tz
-            .with_ymd_and_hms(2026, 3, 6, 2, 0, 0)
-            .unwrap()
-            .with_timezone(&Utc);
+        let friday = tz.with_ymd_and_hms(2026, 3, 6, 2, 0, 0).unwrap().with_timezone(&Utc);
         assert_eq!(
             cal.add_working_minutes(friday, 2 * 180),
-            tz.with_ymd_and_hms(2026, 3, 9, 2, 0, 0)
-                .unwrap()
-                .with_timezone(&Utc)
+            tz.with_ymd_and_hms(2026, 3, 9, 2, 0, 0).unwrap().with_timezone(&Utc)
         );
     }
 }

@@ -112,9 +112,7 @@ impl Error {
             Error::Forbidden | Error::SelfReview => 403,
             Error::NotFound(_) => 404,
             Error::InvalidInput { .. } | Error::WeakPassword(_) | Error::MissingField(_) => 422,
-            Error::VersionConflict { .. }
-            | Error::TransitionNotAllowed { .. }
-            | Error::Duplicate(_) => 409,
+            Error::VersionConflict { .. } | Error::TransitionNotAllowed { .. } | Error::Duplicate(_) => 409,
             Error::Db(_) | Error::Internal(_) => 500,
         }
     }
@@ -129,10 +127,9 @@ impl Error {
         match self {
             Error::Unauthenticated => "请先登录".into(),
             Error::InvalidCredentials => "用户名或密码错误".into(),
-            Error::AccountLocked { until } => format!(
-                "登录失败次数过多，账号已锁定至 {}",
-                crate::time::format_local(*until)
-            ),
+            Error::AccountLocked { until } => {
+                format!("登录失败次数过多，账号已锁定至 {}", crate::time::format_local(*until))
+            }
             Error::AddressLocked { until } => format!(
                 "该地址登录失败次数过多，已暂停登录至 {}",
                 crate::time::format_local(*until)

@@ -170,23 +170,14 @@ pub fn canonical_bytes(r: &ChainRecord<'_>) -> Vec<u8> {
     put_field(&mut out, format_timestamp(r.at).as_bytes());
     put_optional(
         &mut out,
-        r.actor_id
-            .map(i64::to_be_bytes)
-            .as_ref()
-            .map(<[u8; 8]>::as_slice),
+        r.actor_id.map(i64::to_be_bytes).as_ref().map(<[u8; 8]>::as_slice),
     );
     put_field(&mut out, r.actor_name.as_bytes());
     put_field(&mut out, r.action.as_bytes());
     put_field(&mut out, r.subject_type.as_bytes());
     put_field(&mut out, r.subject_id.as_bytes());
-    put_optional(
-        &mut out,
-        r.before.map(canonical_json).as_deref().map(str::as_bytes),
-    );
-    put_optional(
-        &mut out,
-        r.after.map(canonical_json).as_deref().map(str::as_bytes),
-    );
+    put_optional(&mut out, r.before.map(canonical_json).as_deref().map(str::as_bytes));
+    put_optional(&mut out, r.after.map(canonical_json).as_deref().map(str::as_bytes));
     put_field(&mut out, r.prev_hash.as_bytes());
     out
 }
@@ -405,8 +396,7 @@ impl ChainBreak {
             | Self::Gap { seq, .. }
             | Self::UnknownAlgorithm { seq }
             | Self::CheckpointMismatch { seq } => *seq,
-            Self::Truncated { checkpoint_seq }
-            | Self::CheckpointUnverifiable { checkpoint_seq } => *checkpoint_seq,
+            Self::Truncated { checkpoint_seq } | Self::CheckpointUnverifiable { checkpoint_seq } => *checkpoint_seq,
         }
     }
 }
@@ -452,29 +442,18 @@ impl Verification {
 ///
 /// The [`ChainBreak`] that keeps the checkpoint from being vouched for, as
 /// listed above.
-pub fn check_checkpoint(
-    v: &Verification,
-    checkpoint_seq: i64,
-    checkpoint_hash: &str,
-) -> Result<(), ChainBreak> {
+pub fn check_checkpoint(v: &Verification, checkpoint_seq: i64, checkpoint_hash: &str) -> Result<(), ChainBreak> {
     if let Some(b) = &v.first_break {
         return Err(b.clone());
     }
-    let seen = v
-        .checkpoints
-        .get(&checkpoint_seq)
-        .or(match (v.head_seq, &v.head_hash) {
-            (Some(seq), Some(hash)) if seq == checkpoint_seq => Some(hash),
-            _ => None,
-        });
+    let seen = v.checkpoints.get(&checkpoint_seq).or(match (v.head_seq, &v.head_hash) {
+        (Some(seq), Some(hash)) if seq == checkpoint_seq => Some(hash),
+        _ => None,
+    });
     match seen {
         Some(hash) if hash == checkpoint_hash => Ok(()),
-        Some(_) => Err(ChainBreak::CheckpointMismatch {
-            seq: checkpoint_seq,
-        }),
-        None if v.head_seq.is_none_or(|head| head < checkpoint_seq) => {
-            Err(ChainBreak::Truncated { checkpoint_seq })
-        }
+        Some(_) => Err(ChainBreak::CheckpointMismatch { seq: checkpoint_seq }),
+        None if v.head_seq.is_none_or(|head| head < checkpoint_seq) => Err(ChainBreak::Truncated { checkpoint_seq }),
         None => Err(ChainBreak::CheckpointUnverifiable { checkpoint_seq }),
     }
 }
@@ -548,9 +527,7 @@ impl ChainVerifier {
                 self.first_break = Some(ChainBreak::CheckpointMismatch { seq });
             }
         } else {
-            self.first_break = Some(ChainBreak::CheckpointUnverifiable {
-                checkpoint_seq: seq,
-            });
+            self.first_break = Some(ChainBreak::CheckpointUnverifiable { checkpoint_seq: seq });
         }
     }
 
@@ -638,8 +615,7 @@ mod tests {
     use super::*;
 
     fn t0() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 12, 4, 8, 0, 0).unwrap()
-            + chrono::Duration::microseconds(123_456)
+        Utc.with_ymd_and_hms(2026, 12, 4, 8, 0, 0).unwrap() + chrono::Duration::microseconds(123_456)
     }
 
     /// An unsealed row (`hash` and `prev_hash` filled in by [`seal`]).
@@ -746,21 +722,14 @@ mod tests {
 
     #[test]
     fn canonical_json_sorts_keys_and_drops_whitespace() {
-        let a: Value = serde_json::from_str(
-            r#"{ "b": 1, "a": {"z": [3, {"y": null, "x": true}], "k": "v"}, "c": 1.5 }"#,
-        )
-        .unwrap();
-        let b: Value =
-            serde_json::from_str(r#"{"c":1.5,"a":{"k":"v","z":[3,{"x":true,"y":null}]},"b":1}"#)
-                .unwrap();
+        let a: Value =
+            serde_json::from_str(r#"{ "b": 1, "a": {"z": [3, {"y": null, "x": true}], "k": "v"}, "c": 1.5 }"#).unwrap();
+        let b: Value = serde_json::from_str(r#"{"c":1.5,"a":{"k":"v","z":[3,{"x":true,"y":null}]},"b":1}"#).unwrap();
         let expected = r#"{"a":{"k":"v","z":[3,{"x":true,"y":null}]},"b":1,"c":1.5}"#;
         assert_eq!(canonical_json(&a), expected);
         assert_eq!(canonical_json(&b), expected);
         // Array order is significant.
-        assert_ne!(
-            canonical_json(&json!([1, 2])),
-            canonical_json(&json!([2, 1]))
-        );
+        assert_ne!(canonical_json(&json!([1, 2])), canonical_json(&json!([2, 1])));
     }
 
     #[test]
@@ -770,10 +739,7 @@ mod tests {
         assert_eq!(canonical_json(&v), serde_json::to_string(&v).unwrap());
         assert_eq!(canonical_json(&json!("\u{01}")), r#""\u0001""#);
         // Numbers as serde_json prints them: 1 and 1.0 are different values.
-        assert_eq!(
-            canonical_json(&json!([1, 1.0, -0.5, 1e30])),
-            "[1,1.0,-0.5,1e+30]"
-        );
+        assert_eq!(canonical_json(&json!([1, 1.0, -0.5, 1e30])), "[1,1.0,-0.5,1e+30]");
     }
 
     #[test]
@@ -821,10 +787,7 @@ mod tests {
         );
         let h = compute_hash(HashAlgorithm::Sha256, &r);
         assert_eq!(h.len(), 64);
-        assert!(
-            h.bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        );
+        assert!(h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
     }
 
     #[test]
@@ -861,10 +824,7 @@ mod tests {
         actor0.actor_id = Some(0);
         assert_ne!(hash(&no_actor), hash(&actor0));
         // The algorithms give different digests.
-        assert_ne!(
-            hash(&base),
-            compute_hash(HashAlgorithm::Sm3, &base.record())
-        );
+        assert_ne!(hash(&base), compute_hash(HashAlgorithm::Sm3, &base.record()));
     }
 
     #[test]
@@ -898,8 +858,7 @@ mod tests {
         let mut rows = chain(3);
         // Re-read the JSON with keys in another order (as jsonb would).
         let reordered: Value =
-            serde_json::from_str(r#"{"limits": {"nh3": 5.5, "cod": 50}, "status":   "approved"}"#)
-                .unwrap();
+            serde_json::from_str(r#"{"limits": {"nh3": 5.5, "cod": 50}, "status":   "approved"}"#).unwrap();
         assert_eq!(rows[1].after.as_ref(), Some(&reordered));
         rows[1].after = Some(reordered);
         assert!(verify(&rows).is_intact());
@@ -930,10 +889,7 @@ mod tests {
             edit(&mut rows[2]);
             let expected = if name == "seq" {
                 // A renumbered row shows up as a gap before its hash is looked at.
-                ChainBreak::Gap {
-                    expected: 3,
-                    seq: 103,
-                }
+                ChainBreak::Gap { expected: 3, seq: 103 }
             } else {
                 ChainBreak::HashMismatch { seq: 3 }
             };
@@ -942,33 +898,18 @@ mod tests {
         // Editing the stored hash itself is also a mismatch.
         let mut rows = chain(5);
         rows[2].hash = "0".repeat(64);
-        assert_eq!(
-            first_break(&rows),
-            Some(ChainBreak::HashMismatch { seq: 3 })
-        );
+        assert_eq!(first_break(&rows), Some(ChainBreak::HashMismatch { seq: 3 }));
     }
 
     #[test]
     fn deleting_a_middle_row_is_a_gap_at_the_next_seq() {
         let mut rows = chain(5);
         rows.remove(2);
-        assert_eq!(
-            first_break(&rows),
-            Some(ChainBreak::Gap {
-                expected: 3,
-                seq: 4
-            })
-        );
+        assert_eq!(first_break(&rows), Some(ChainBreak::Gap { expected: 3, seq: 4 }));
         // Deleting the first row.
         let mut rows = chain(3);
         rows.remove(0);
-        assert_eq!(
-            first_break(&rows),
-            Some(ChainBreak::Gap {
-                expected: 1,
-                seq: 2
-            })
-        );
+        assert_eq!(first_break(&rows), Some(ChainBreak::Gap { expected: 1, seq: 2 }));
     }
 
     #[test]
@@ -979,10 +920,7 @@ mod tests {
         for (i, row) in rows.iter_mut().enumerate() {
             row.seq = i64::try_from(i).unwrap() + 1;
         }
-        assert_eq!(
-            first_break(&rows),
-            Some(ChainBreak::HashMismatch { seq: 3 })
-        );
+        assert_eq!(first_break(&rows), Some(ChainBreak::HashMismatch { seq: 3 }));
         // Renumber and re-hash only the moved rows: the link still breaks.
         let mut rows = chain(5);
         rows.remove(2);
@@ -1016,10 +954,7 @@ mod tests {
             verifier.feed(row).unwrap();
         }
         let v = verifier.finish();
-        assert_eq!(
-            v.first_break,
-            Some(ChainBreak::Truncated { checkpoint_seq: 5 })
-        );
+        assert_eq!(v.first_break, Some(ChainBreak::Truncated { checkpoint_seq: 5 }));
         assert_eq!(v.first_break.as_ref().map(ChainBreak::seq), Some(5));
         // The intact chain passes the same checkpoint, both ways.
         let v = verify(&full);
@@ -1066,10 +1001,7 @@ mod tests {
         seal(&mut forged, 1);
         assert!(verify(&forged).is_intact());
         let v = run(&forged);
-        assert_eq!(
-            v.first_break,
-            Some(ChainBreak::CheckpointMismatch { seq: 4 })
-        );
+        assert_eq!(v.first_break, Some(ChainBreak::CheckpointMismatch { seq: 4 }));
         assert_eq!(v.checked, 3);
         assert_eq!(
             check_checkpoint(&v, cp_seq, &cp_hash),
@@ -1128,35 +1060,19 @@ mod tests {
         let (a, b) = (rows[1].clone(), rows[3].clone());
         rows[1] = StoredEvent { seq: 2, ..b };
         rows[3] = StoredEvent { seq: 4, ..a };
-        assert_eq!(
-            first_break(&rows),
-            Some(ChainBreak::HashMismatch { seq: 2 })
-        );
+        assert_eq!(first_break(&rows), Some(ChainBreak::HashMismatch { seq: 2 }));
         // Swap only the payload, keeping seq and the hashes in place.
         let mut rows = chain(5);
-        let payload_b = (
-            rows[3].subject_id.clone(),
-            rows[3].at,
-            rows[3].before.clone(),
-        );
+        let payload_b = (rows[3].subject_id.clone(), rows[3].at, rows[3].before.clone());
         rows[3].subject_id = rows[1].subject_id.clone();
         rows[3].at = rows[1].at;
         rows[3].before = rows[1].before.clone();
         (rows[1].subject_id, rows[1].at, rows[1].before) = payload_b;
-        assert_eq!(
-            first_break(&rows),
-            Some(ChainBreak::HashMismatch { seq: 2 })
-        );
+        assert_eq!(first_break(&rows), Some(ChainBreak::HashMismatch { seq: 2 }));
         // Swap whole rows (including seq) in the order they are fed.
         let mut rows = chain(5);
         rows.swap(1, 3);
-        assert_eq!(
-            first_break(&rows),
-            Some(ChainBreak::Gap {
-                expected: 2,
-                seq: 4
-            })
-        );
+        assert_eq!(first_break(&rows), Some(ChainBreak::Gap { expected: 2, seq: 4 }));
         // Swap and re-hash each swapped row in isolation: links break.
         let mut rows = chain(5);
         let (a, b) = (rows[1].clone(), rows[3].clone());
@@ -1199,13 +1115,7 @@ mod tests {
         forged.hash = compute_hash(HashAlgorithm::Sha256, &forged.record());
         rows.insert(2, forged);
         // Now there are two rows with seq 3; the original one follows.
-        assert_eq!(
-            first_break(&rows),
-            Some(ChainBreak::Gap {
-                expected: 4,
-                seq: 3
-            })
-        );
+        assert_eq!(first_break(&rows), Some(ChainBreak::Gap { expected: 4, seq: 3 }));
     }
 
     #[test]
@@ -1218,24 +1128,15 @@ mod tests {
             }
         });
         assert_eq!(rows[1].algorithm, "sm3");
-        assert_eq!(
-            rows[1].hash,
-            compute_hash(HashAlgorithm::Sm3, &rows[1].record())
-        );
+        assert_eq!(rows[1].hash, compute_hash(HashAlgorithm::Sm3, &rows[1].record()));
         assert!(verify(&rows).is_intact());
         // Relabelling a row's algorithm is detected as an edit.
         let mut relabelled = rows.clone();
         relabelled[1].algorithm = "sha256".to_owned();
-        assert_eq!(
-            first_break(&relabelled),
-            Some(ChainBreak::HashMismatch { seq: 2 })
-        );
+        assert_eq!(first_break(&relabelled), Some(ChainBreak::HashMismatch { seq: 2 }));
         let mut unknown = rows;
         unknown[3].algorithm = "md5".to_owned();
-        assert_eq!(
-            first_break(&unknown),
-            Some(ChainBreak::UnknownAlgorithm { seq: 4 })
-        );
+        assert_eq!(first_break(&unknown), Some(ChainBreak::UnknownAlgorithm { seq: 4 }));
     }
 
     #[test]
@@ -1262,19 +1163,10 @@ mod tests {
         assert_eq!(last.head_hash, full.head_hash);
         // A page fed from a wrong trusted point breaks at its first row.
         let mut verifier = ChainVerifier::new(Some((3, "a".repeat(64))));
-        assert_eq!(
-            verifier.feed(&rows[3]),
-            Err(ChainBreak::LinkBroken { seq: 4 })
-        );
+        assert_eq!(verifier.feed(&rows[3]), Err(ChainBreak::LinkBroken { seq: 4 }));
         // Resuming from a trusted point but skipping a row is a gap.
         let mut verifier = ChainVerifier::new(Some((3, rows[2].hash.clone())));
-        assert_eq!(
-            verifier.feed(&rows[4]),
-            Err(ChainBreak::Gap {
-                expected: 4,
-                seq: 5
-            })
-        );
+        assert_eq!(verifier.feed(&rows[4]), Err(ChainBreak::Gap { expected: 4, seq: 5 }));
         // An empty page keeps the trusted point as head.
         let v = ChainVerifier::new(Some((3, rows[2].hash.clone()))).finish();
         assert_eq!(v.head_seq, Some(3));
@@ -1307,10 +1199,7 @@ mod tests {
 
     #[test]
     fn breaks_serialize_with_a_kind_tag_and_display() {
-        let b = ChainBreak::Gap {
-            expected: 3,
-            seq: 4,
-        };
+        let b = ChainBreak::Gap { expected: 3, seq: 4 };
         assert_eq!(
             serde_json::to_value(&b).unwrap(),
             json!({"kind": "gap", "expected": 3, "seq": 4})

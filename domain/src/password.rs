@@ -4,8 +4,8 @@
 //! at least 10 characters with at least three of upper case, lower case, digits and symbols,
 //! and not containing the username.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::rngs::OsRng;
 
 use crate::{Error, Result};

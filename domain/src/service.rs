@@ -73,7 +73,9 @@ pub struct Core {
 
 impl std::fmt::Debug for Core {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Core").field("public_url", &self.public_url).finish_non_exhaustive()
+        f.debug_struct("Core")
+            .field("public_url", &self.public_url)
+            .finish_non_exhaustive()
     }
 }
 
@@ -102,7 +104,11 @@ pub struct Actor {
 impl Actor {
     /// Fails with `forbidden` unless the role may perform `op`.
     pub fn require(&self, op: Operation) -> Result<()> {
-        if allowed(self.role, op) { Ok(()) } else { Err(Error::Forbidden) }
+        if allowed(self.role, op) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden)
+        }
     }
 
     /// Whether the caller may perform `op`.
@@ -123,7 +129,10 @@ impl Actor {
 
     /// The system acting with the administrator's duties (seeding demo data).
     pub fn system_admin() -> Self {
-        Actor { role: Role::Admin, ..Actor::system() }
+        Actor {
+            role: Role::Admin,
+            ..Actor::system()
+        }
     }
 
     /// The audit actor id (None for the system).
@@ -144,6 +153,9 @@ pub struct Page {
 impl Page {
     /// A page, with the limit clamped to 1..=200.
     pub fn new(offset: u64, limit: u64) -> Self {
-        Self { offset, limit: limit.clamp(1, 200) }
+        Self {
+            offset,
+            limit: limit.clamp(1, 200),
+        }
     }
 }

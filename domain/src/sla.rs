@@ -249,7 +249,11 @@ mod tests {
     use crate::calendar::{BusinessHours, WorkCalendar, builtin_overrides};
 
     fn cal() -> WorkCalendar {
-        WorkCalendar::new(chrono_tz::Asia::Shanghai, BusinessHours::default_office(), &builtin_overrides())
+        WorkCalendar::new(
+            chrono_tz::Asia::Shanghai,
+            BusinessHours::default_office(),
+            &builtin_overrides(),
+        )
     }
 
     fn sh(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {

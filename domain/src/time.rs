@@ -65,16 +65,12 @@ pub type SharedClock = Arc<dyn Clock>;
 
 /// `2026-12-04 16:30`, in Asia/Shanghai.
 pub fn format_local(t: DateTime<Utc>) -> String {
-    t.with_timezone(&DISPLAY_TZ)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    t.with_timezone(&DISPLAY_TZ).format("%Y-%m-%d %H:%M").to_string()
 }
 
 /// Truncates to microseconds, the precision every database keeps.
 pub fn db_precision(t: DateTime<Utc>) -> DateTime<Utc> {
-    Utc.timestamp_micros(t.timestamp_micros())
-        .single()
-        .unwrap_or(t)
+    Utc.timestamp_micros(t.timestamp_micros()).single().unwrap_or(t)
 }
 
 /// Chinese name of an entity kind used in messages.

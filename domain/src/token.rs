@@ -79,11 +79,19 @@ mod tests {
     fn sign_verify_tamper_expire() {
         let s = TokenSigner::new(b"k1");
         let now = Utc::now();
-        let c = Claims { sid: "abc".into(), uid: 7, exp: now.timestamp() + 60 };
+        let c = Claims {
+            sid: "abc".into(),
+            uid: 7,
+            exp: now.timestamp() + 60,
+        };
         let t = s.sign(&c);
         assert_eq!(s.verify(&t, now), Some(c.clone()));
         assert_eq!(TokenSigner::new(b"k2").verify(&t, now), None);
-        let forged = format!("{}.{}", URL_SAFE_NO_PAD.encode(br#"{"sid":"abc","uid":1,"exp":9999999999}"#), t.split_once('.').map(|x| x.1).unwrap_or(""));
+        let forged = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(br#"{"sid":"abc","uid":1,"exp":9999999999}"#),
+            t.split_once('.').map(|x| x.1).unwrap_or("")
+        );
         assert_eq!(s.verify(&forged, now), None);
         assert_eq!(s.verify(&t, now + chrono::Duration::seconds(61)), None);
     }

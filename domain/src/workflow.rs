@@ -319,21 +319,136 @@ pub static REMEDIATION: Workflow = Workflow {
     on_create: &[],
     terminal: &[S::Closed, S::Invalid],
     transitions: &[
-        t(S::New, E::Assign, S::Assigned, MGR, &[R::Assignee], NO_GUARD, &[Start(Feedback), Start(Resolution)]),
-        t(S::Assigned, E::Reassign, S::Assigned, MGR, &[R::Assignee], NO_GUARD, &[Start(Feedback)]),
-        t(S::Rectifying, E::Reassign, S::Assigned, MGR, &[R::Assignee], NO_GUARD, &[Start(Feedback)]),
-        t(S::Assigned, E::Start, S::Rectifying, WORKERS, NONE_REQ, ASSIGNEE, &[Stop(Feedback)]),
-        t(S::Rectifying, E::Submit, S::PendingReview, WORKERS, &[R::Note, R::Evidence], ASSIGNEE, NO_SLA),
-        t(S::Rectifying, E::AwaitExternal, S::WaitingExternal, WORKERS, REASON, ASSIGNEE, &[Pause(Resolution)]),
-        t(S::WaitingExternal, E::Resume, S::Rectifying, WORKERS, NONE_REQ, ASSIGNEE, &[Resume(Resolution)]),
-        t(S::PendingReview, E::Approve, S::Closed, MGR, NONE_REQ, REVIEWER, &[Stop(Resolution)]),
-        t(S::PendingReview, E::Reject, S::Rectifying, MGR, REASON, REVIEWER, NO_SLA),
-        Transition { reopens: true, ..t(S::Closed, E::Reopen, S::Rectifying, MGR, REASON, NO_GUARD, &[Start(Resolution)]) },
+        t(
+            S::New,
+            E::Assign,
+            S::Assigned,
+            MGR,
+            &[R::Assignee],
+            NO_GUARD,
+            &[Start(Feedback), Start(Resolution)],
+        ),
+        t(
+            S::Assigned,
+            E::Reassign,
+            S::Assigned,
+            MGR,
+            &[R::Assignee],
+            NO_GUARD,
+            &[Start(Feedback)],
+        ),
+        t(
+            S::Rectifying,
+            E::Reassign,
+            S::Assigned,
+            MGR,
+            &[R::Assignee],
+            NO_GUARD,
+            &[Start(Feedback)],
+        ),
+        t(
+            S::Assigned,
+            E::Start,
+            S::Rectifying,
+            WORKERS,
+            NONE_REQ,
+            ASSIGNEE,
+            &[Stop(Feedback)],
+        ),
+        t(
+            S::Rectifying,
+            E::Submit,
+            S::PendingReview,
+            WORKERS,
+            &[R::Note, R::Evidence],
+            ASSIGNEE,
+            NO_SLA,
+        ),
+        t(
+            S::Rectifying,
+            E::AwaitExternal,
+            S::WaitingExternal,
+            WORKERS,
+            REASON,
+            ASSIGNEE,
+            &[Pause(Resolution)],
+        ),
+        t(
+            S::WaitingExternal,
+            E::Resume,
+            S::Rectifying,
+            WORKERS,
+            NONE_REQ,
+            ASSIGNEE,
+            &[Resume(Resolution)],
+        ),
+        t(
+            S::PendingReview,
+            E::Approve,
+            S::Closed,
+            MGR,
+            NONE_REQ,
+            REVIEWER,
+            &[Stop(Resolution)],
+        ),
+        t(
+            S::PendingReview,
+            E::Reject,
+            S::Rectifying,
+            MGR,
+            REASON,
+            REVIEWER,
+            NO_SLA,
+        ),
+        Transition {
+            reopens: true,
+            ..t(
+                S::Closed,
+                E::Reopen,
+                S::Rectifying,
+                MGR,
+                REASON,
+                NO_GUARD,
+                &[Start(Resolution)],
+            )
+        },
         t(S::New, E::CloseInvalid, S::Invalid, MGR, REASON, NO_GUARD, STOP_ALL),
-        t(S::Assigned, E::CloseInvalid, S::Invalid, MGR, REASON, NO_GUARD, STOP_ALL),
-        t(S::Rectifying, E::CloseInvalid, S::Invalid, MGR, REASON, NO_GUARD, STOP_ALL),
-        t(S::WaitingExternal, E::CloseInvalid, S::Invalid, MGR, REASON, NO_GUARD, STOP_ALL),
-        t(S::PendingReview, E::CloseInvalid, S::Invalid, MGR, REASON, NO_GUARD, STOP_ALL),
+        t(
+            S::Assigned,
+            E::CloseInvalid,
+            S::Invalid,
+            MGR,
+            REASON,
+            NO_GUARD,
+            STOP_ALL,
+        ),
+        t(
+            S::Rectifying,
+            E::CloseInvalid,
+            S::Invalid,
+            MGR,
+            REASON,
+            NO_GUARD,
+            STOP_ALL,
+        ),
+        t(
+            S::WaitingExternal,
+            E::CloseInvalid,
+            S::Invalid,
+            MGR,
+            REASON,
+            NO_GUARD,
+            STOP_ALL,
+        ),
+        t(
+            S::PendingReview,
+            E::CloseInvalid,
+            S::Invalid,
+            MGR,
+            REASON,
+            NO_GUARD,
+            STOP_ALL,
+        ),
     ],
 };
 
@@ -345,15 +460,74 @@ pub static DATA_REQUEST: Workflow = Workflow {
     on_create: &[Start(Feedback), Start(Resolution)],
     terminal: &[S::Closed, S::Rejected],
     transitions: &[
-        t(S::Submitted, E::StartReview, S::UnderReview, MGR, NONE_REQ, NO_GUARD, &[Stop(Feedback)]),
+        t(
+            S::Submitted,
+            E::StartReview,
+            S::UnderReview,
+            MGR,
+            NONE_REQ,
+            NO_GUARD,
+            &[Stop(Feedback)],
+        ),
         t(S::UnderReview, E::Approve, S::Approved, MGR, NONE_REQ, NO_GUARD, NO_SLA),
         t(S::UnderReview, E::Reject, S::Rejected, MGR, REASON, NO_GUARD, STOP_ALL),
-        t(S::Approved, E::Provision, S::Provisioning, WORKERS, NONE_REQ, NO_GUARD, NO_SLA),
-        t(S::Provisioning, E::AwaitExternal, S::WaitingExternal, WORKERS, REASON, NO_GUARD, &[Pause(Resolution)]),
-        t(S::WaitingExternal, E::Resume, S::Provisioning, WORKERS, NONE_REQ, NO_GUARD, &[Resume(Resolution)]),
-        t(S::Provisioning, E::Deliver, S::Delivered, WORKERS, &[R::Note], NO_GUARD, &[Stop(Resolution)]),
-        t(S::Delivered, E::Confirm, S::Closed, &[Manager, Department], NONE_REQ, NO_GUARD, NO_SLA),
-        Transition { reopens: true, ..t(S::Delivered, E::Reopen, S::Provisioning, &[Manager, Department], REASON, NO_GUARD, &[Start(Resolution)]) },
+        t(
+            S::Approved,
+            E::Provision,
+            S::Provisioning,
+            WORKERS,
+            NONE_REQ,
+            NO_GUARD,
+            NO_SLA,
+        ),
+        t(
+            S::Provisioning,
+            E::AwaitExternal,
+            S::WaitingExternal,
+            WORKERS,
+            REASON,
+            NO_GUARD,
+            &[Pause(Resolution)],
+        ),
+        t(
+            S::WaitingExternal,
+            E::Resume,
+            S::Provisioning,
+            WORKERS,
+            NONE_REQ,
+            NO_GUARD,
+            &[Resume(Resolution)],
+        ),
+        t(
+            S::Provisioning,
+            E::Deliver,
+            S::Delivered,
+            WORKERS,
+            &[R::Note],
+            NO_GUARD,
+            &[Stop(Resolution)],
+        ),
+        t(
+            S::Delivered,
+            E::Confirm,
+            S::Closed,
+            &[Manager, Department],
+            NONE_REQ,
+            NO_GUARD,
+            NO_SLA,
+        ),
+        Transition {
+            reopens: true,
+            ..t(
+                S::Delivered,
+                E::Reopen,
+                S::Provisioning,
+                &[Manager, Department],
+                REASON,
+                NO_GUARD,
+                &[Start(Resolution)],
+            )
+        },
     ],
 };
 
@@ -381,10 +555,42 @@ pub static ASSET_COMPLIANCE: Workflow = Workflow {
     on_create: &[],
     terminal: &[S::Revoked],
     transitions: &[
-        t(S::Draft, E::SelfAssess, S::SelfAssessed, WORKERS, &[R::Note, R::Evidence], NO_GUARD, NO_SLA),
-        t(S::SelfAssessed, E::SubmitReview, S::UnderReview, WORKERS, NONE_REQ, NO_GUARD, &[Start(Feedback)]),
-        t(S::UnderReview, E::Certify, S::Certified, MGR, NONE_REQ, REVIEWER, &[Stop(Feedback)]),
-        t(S::UnderReview, E::Reject, S::Rejected, MGR, REASON, REVIEWER, &[Stop(Feedback)]),
+        t(
+            S::Draft,
+            E::SelfAssess,
+            S::SelfAssessed,
+            WORKERS,
+            &[R::Note, R::Evidence],
+            NO_GUARD,
+            NO_SLA,
+        ),
+        t(
+            S::SelfAssessed,
+            E::SubmitReview,
+            S::UnderReview,
+            WORKERS,
+            NONE_REQ,
+            NO_GUARD,
+            &[Start(Feedback)],
+        ),
+        t(
+            S::UnderReview,
+            E::Certify,
+            S::Certified,
+            MGR,
+            NONE_REQ,
+            REVIEWER,
+            &[Stop(Feedback)],
+        ),
+        t(
+            S::UnderReview,
+            E::Reject,
+            S::Rejected,
+            MGR,
+            REASON,
+            REVIEWER,
+            &[Stop(Feedback)],
+        ),
         t(S::Rejected, E::Revise, S::Draft, WORKERS, NONE_REQ, NO_GUARD, NO_SLA),
         t(S::Certified, E::Revoke, S::Revoked, MGR, REASON, NO_GUARD, NO_SLA),
     ],
@@ -519,7 +725,12 @@ mod tests {
             // no duplicate (from, event)
             for (i, a) in wf.transitions.iter().enumerate() {
                 for b in &wf.transitions[i + 1..] {
-                    assert!(!(a.from == b.from && a.event == b.event), "{kind}: duplicate {} {}", a.from, a.event);
+                    assert!(
+                        !(a.from == b.from && a.event == b.event),
+                        "{kind}: duplicate {} {}",
+                        a.from,
+                        a.event
+                    );
                 }
             }
             // every state reachable from the initial state
@@ -569,11 +780,17 @@ mod tests {
                             assert!(!matches!(role, Role::Admin | Role::SecurityAdmin | Role::Auditor));
                         }
                         if let Some(t) = found {
-                            if matches!(event, Event::Reject | Event::CloseInvalid | Event::Reopen | Event::Revoke | Event::Retire) {
+                            if matches!(
+                                event,
+                                Event::Reject | Event::CloseInvalid | Event::Reopen | Event::Revoke | Event::Retire
+                            ) {
                                 assert!(t.requires.contains(&Requirement::Reason), "{kind} {state} {event}");
                             }
                             if event == Event::Submit {
-                                assert!(t.requires.contains(&Requirement::Note) && t.requires.contains(&Requirement::Evidence));
+                                assert!(
+                                    t.requires.contains(&Requirement::Note)
+                                        && t.requires.contains(&Requirement::Evidence)
+                                );
                             }
                         }
                     }
@@ -605,28 +822,62 @@ mod tests {
 
     #[test]
     fn reviewer_cannot_approve_own_rectification() {
-        let t = REMEDIATION.find(S::PendingReview, E::Approve).unwrap_or_else(|| unreachable!());
-        let own = GuardContext { actor_id: 7, actor_role: Role::Manager, assignee_id: Some(7), reviewer_id: None, rectified_by: Some(7) };
+        let t = REMEDIATION
+            .find(S::PendingReview, E::Approve)
+            .unwrap_or_else(|| unreachable!());
+        let own = GuardContext {
+            actor_id: 7,
+            actor_role: Role::Manager,
+            assignee_id: Some(7),
+            reviewer_id: None,
+            rectified_by: Some(7),
+        };
         assert_eq!(t.check_actor(&own), Err(Denial::SelfReview));
-        let other = GuardContext { rectified_by: Some(8), ..own };
+        let other = GuardContext {
+            rectified_by: Some(8),
+            ..own
+        };
         assert_eq!(t.check_actor(&other), Ok(()));
-        let named = GuardContext { reviewer_id: Some(9), ..other };
+        let named = GuardContext {
+            reviewer_id: Some(9),
+            ..other
+        };
         assert_eq!(t.check_actor(&named), Err(Denial::SelfReview));
     }
 
     #[test]
     fn operator_must_be_assignee() {
-        let t = REMEDIATION.find(S::Assigned, E::Start).unwrap_or_else(|| unreachable!());
-        let ctx = GuardContext { actor_id: 3, actor_role: Role::Operator, assignee_id: Some(4), reviewer_id: None, rectified_by: None };
+        let t = REMEDIATION
+            .find(S::Assigned, E::Start)
+            .unwrap_or_else(|| unreachable!());
+        let ctx = GuardContext {
+            actor_id: 3,
+            actor_role: Role::Operator,
+            assignee_id: Some(4),
+            reviewer_id: None,
+            rectified_by: None,
+        };
         assert_eq!(t.check_actor(&ctx), Err(Denial::NotAssignee));
-        assert_eq!(t.check_actor(&GuardContext { assignee_id: Some(3), ..ctx }), Ok(()));
+        assert_eq!(
+            t.check_actor(&GuardContext {
+                assignee_id: Some(3),
+                ..ctx
+            }),
+            Ok(())
+        );
     }
 
     #[test]
     fn string_enums_round_trip() {
-        for k in TicketKind::ALL { assert_eq!(k.as_str().parse::<TicketKind>().ok(), Some(*k)); }
-        for s in State::ALL { assert_eq!(s.as_str().parse::<State>().ok(), Some(*s)); }
-        for e in Event::ALL { assert_eq!(e.as_str().parse::<Event>().ok(), Some(*e)); }
+        for k in TicketKind::ALL {
+            assert_eq!(k.as_str().parse::<TicketKind>().ok(), Some(*k));
+        }
+        for s in State::ALL {
+            assert_eq!(s.as_str().parse::<State>().ok(), Some(*s));
+        }
+        for e in Event::ALL {
+            assert_eq!(e.as_str().parse::<Event>().ok(), Some(*e));
+        }
         assert!("bogus".parse::<Event>().is_err());
     }
 }

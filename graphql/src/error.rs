@@ -43,7 +43,12 @@ impl From<ApiError> for async_graphql::Error {
 
 /// Converts `validator` failures to `invalid_input`.
 pub fn validation(errors: validator::ValidationErrors) -> ApiError {
-    let field = errors.field_errors().keys().next().map(|k| k.to_string()).unwrap_or_else(|| "input".into());
+    let field = errors
+        .field_errors()
+        .keys()
+        .next()
+        .map(|k| k.to_string())
+        .unwrap_or_else(|| "input".into());
     let message = errors
         .field_errors()
         .values()

@@ -21,7 +21,12 @@ impl Loader<i64> for UserLoader {
     type Value = user::Model;
     type Error = LoadError;
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        Ok(directory::users_by_ids(&self.0, keys).await.map_err(Arc::new)?.into_iter().map(|u| (u.id, u)).collect())
+        Ok(directory::users_by_ids(&self.0, keys)
+            .await
+            .map_err(Arc::new)?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect())
     }
 }
 
@@ -29,7 +34,12 @@ impl Loader<i64> for DepartmentLoader {
     type Value = department::Model;
     type Error = LoadError;
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        Ok(directory::departments_by_ids(&self.0, keys).await.map_err(Arc::new)?.into_iter().map(|d| (d.id, d)).collect())
+        Ok(directory::departments_by_ids(&self.0, keys)
+            .await
+            .map_err(Arc::new)?
+            .into_iter()
+            .map(|d| (d.id, d))
+            .collect())
     }
 }
 

@@ -27,12 +27,92 @@ macro_rules! gql_enum {
     };
 }
 
-gql_enum!(TicketKind, ecogov_domain::workflow::TicketKind { QualityIssue, MetadataDrift, DataRequest, SharingTask, AssetCompliance, PlatformFeedback, CollectionFailure, ReconciliationMismatch });
-gql_enum!(TicketState, ecogov_domain::workflow::State { New, Assigned, Rectifying, WaitingExternal, PendingReview, Closed, Invalid, Submitted, UnderReview, Approved, Rejected, Provisioning, Delivered, Draft, Active, Suspended, Retired, SelfAssessed, Certified, Revoked });
-gql_enum!(TicketEvent, ecogov_domain::workflow::Event { Assign, Reassign, Start, Submit, AwaitExternal, Resume, Approve, Reject, Reopen, CloseInvalid, StartReview, Provision, Deliver, Confirm, Activate, Suspend, Retire, SelfAssess, SubmitReview, Certify, Revise, Revoke });
-gql_enum!(Severity, ecogov_domain::workflow::Severity { Low, Medium, High, Critical });
+gql_enum!(
+    TicketKind,
+    ecogov_domain::workflow::TicketKind {
+        QualityIssue,
+        MetadataDrift,
+        DataRequest,
+        SharingTask,
+        AssetCompliance,
+        PlatformFeedback,
+        CollectionFailure,
+        ReconciliationMismatch
+    }
+);
+gql_enum!(
+    TicketState,
+    ecogov_domain::workflow::State {
+        New,
+        Assigned,
+        Rectifying,
+        WaitingExternal,
+        PendingReview,
+        Closed,
+        Invalid,
+        Submitted,
+        UnderReview,
+        Approved,
+        Rejected,
+        Provisioning,
+        Delivered,
+        Draft,
+        Active,
+        Suspended,
+        Retired,
+        SelfAssessed,
+        Certified,
+        Revoked
+    }
+);
+gql_enum!(
+    TicketEvent,
+    ecogov_domain::workflow::Event {
+        Assign,
+        Reassign,
+        Start,
+        Submit,
+        AwaitExternal,
+        Resume,
+        Approve,
+        Reject,
+        Reopen,
+        CloseInvalid,
+        StartReview,
+        Provision,
+        Deliver,
+        Confirm,
+        Activate,
+        Suspend,
+        Retire,
+        SelfAssess,
+        SubmitReview,
+        Certify,
+        Revise,
+        Revoke
+    }
+);
+gql_enum!(
+    Severity,
+    ecogov_domain::workflow::Severity {
+        Low,
+        Medium,
+        High,
+        Critical
+    }
+);
 gql_enum!(ClockKind, ecogov_domain::workflow::ClockKind { Feedback, Resolution });
-gql_enum!(Role, ecogov_domain::role::Role { Admin, SecurityAdmin, Manager, Operator, Auditor, Department });
+gql_enum!(
+    Role,
+    ecogov_domain::role::Role {
+        Admin,
+        SecurityAdmin,
+        Manager,
+        Operator,
+        Auditor,
+        Department
+    }
+);
 
 /// A field a transition requires.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -116,13 +196,21 @@ impl Department {
 pub(crate) async fn load_user(ctx: &Context<'_>, id: Option<i64>) -> async_graphql::Result<Option<User>> {
     let Some(id) = id else { return Ok(None) };
     let loader = ctx.data::<DataLoader<UserLoader>>()?;
-    Ok(loader.load_one(id).await.map_err(|e| async_graphql::Error::from(ApiError(ecogov_domain::Error::Internal(e.to_string()))))?.map(User))
+    Ok(loader
+        .load_one(id)
+        .await
+        .map_err(|e| async_graphql::Error::from(ApiError(ecogov_domain::Error::Internal(e.to_string()))))?
+        .map(User))
 }
 
 pub(crate) async fn load_department(ctx: &Context<'_>, id: Option<i64>) -> async_graphql::Result<Option<Department>> {
     let Some(id) = id else { return Ok(None) };
     let loader = ctx.data::<DataLoader<DepartmentLoader>>()?;
-    Ok(loader.load_one(id).await.map_err(|e| async_graphql::Error::from(ApiError(ecogov_domain::Error::Internal(e.to_string()))))?.map(Department))
+    Ok(loader
+        .load_one(id)
+        .await
+        .map_err(|e| async_graphql::Error::from(ApiError(ecogov_domain::Error::Internal(e.to_string()))))?
+        .map(Department))
 }
 
 /// What a ticket concerns.
@@ -176,7 +264,10 @@ impl Ticket {
     }
     async fn subject(&self) -> Option<Subject> {
         match (&self.0.subject_type, &self.0.subject_id) {
-            (Some(k), Some(i)) => Some(Subject { kind: k.clone(), id: i.clone() }),
+            (Some(k), Some(i)) => Some(Subject {
+                kind: k.clone(),
+                id: i.clone(),
+            }),
             _ => None,
         }
     }
@@ -220,7 +311,10 @@ impl Ticket {
     /// SLA clocks (feedback, resolution).
     async fn sla(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<SlaClock>> {
         let loader = ctx.data::<DataLoader<ClockLoader>>()?;
-        let clocks = loader.load_one(self.0.id).await.map_err(|e| async_graphql::Error::from(ApiError(ecogov_domain::Error::Internal(e.to_string()))))?;
+        let clocks = loader
+            .load_one(self.0.id)
+            .await
+            .map_err(|e| async_graphql::Error::from(ApiError(ecogov_domain::Error::Internal(e.to_string()))))?;
         Ok(clocks.unwrap_or_default().into_iter().map(SlaClock).collect())
     }
     /// Transitions the caller may make now.
@@ -228,30 +322,55 @@ impl Ticket {
         let a = actor(ctx)?;
         Ok(tickets::available(a, &self.0)
             .into_iter()
-            .map(|t| AvailableTransition { event: t.event.into(), to: t.to.into(), requires: t.requires.into_iter().map(Into::into).collect(), label: t.event.label().to_owned() })
+            .map(|t| AvailableTransition {
+                event: t.event.into(),
+                to: t.to.into(),
+                requires: t.requires.into_iter().map(Into::into).collect(),
+                label: t.event.label().to_owned(),
+            })
             .collect())
     }
     #[graphql(complexity = 5)]
     async fn comments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Comment>> {
         let core = ctx.data::<Core>()?;
-        Ok(tickets::comments(core, self.0.id).await.map_err(ApiError)?.into_iter().map(Comment).collect())
+        Ok(tickets::comments(core, self.0.id)
+            .await
+            .map_err(ApiError)?
+            .into_iter()
+            .map(Comment)
+            .collect())
     }
     #[graphql(complexity = 5)]
     async fn attachments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Attachment>> {
         let core = ctx.data::<Core>()?;
-        Ok(tickets::attachments(core, self.0.id).await.map_err(ApiError)?.into_iter().map(Attachment).collect())
+        Ok(tickets::attachments(core, self.0.id)
+            .await
+            .map_err(ApiError)?
+            .into_iter()
+            .map(Attachment)
+            .collect())
     }
     /// Deduplicated findings recorded on this ticket.
     #[graphql(complexity = 5)]
     async fn occurrences(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Occurrence>> {
         let core = ctx.data::<Core>()?;
-        Ok(tickets::occurrences(core, self.0.id).await.map_err(ApiError)?.into_iter().map(|o| Occurrence(o)).collect())
+        Ok(tickets::occurrences(core, self.0.id)
+            .await
+            .map_err(ApiError)?
+            .into_iter()
+            .map(Occurrence)
+            .collect())
     }
     /// Every transition, oldest first.
     #[graphql(complexity = 5)]
     async fn history(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<HistoryEntry>> {
         let core = ctx.data::<Core>()?;
-        Ok(tickets::history(core, self.0.id).await.map_err(ApiError)?.into_iter().map(HistoryEntry).collect())
+        Ok(tickets::history(core, self.0.id)
+            .await
+            .map_err(ApiError)?
+            .into_iter()
+            .map(HistoryEntry)
+            .collect())
     }
     #[graphql(complexity = 5)]
     async fn watchers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<User>> {
@@ -269,7 +388,16 @@ impl Ticket {
     #[graphql(complexity = 5)]
     async fn sla_pauses(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<SlaPause>> {
         let core = ctx.data::<Core>()?;
-        Ok(sla_service::pauses_of(core, self.0.id).await.map_err(ApiError)?.into_iter().map(|p| SlaPause { reason: p.reason, paused_at: p.paused_at, resumed_at: p.resumed_at }).collect())
+        Ok(sla_service::pauses_of(core, self.0.id)
+            .await
+            .map_err(ApiError)?
+            .into_iter()
+            .map(|p| SlaPause {
+                reason: p.reason,
+                paused_at: p.paused_at,
+                resumed_at: p.resumed_at,
+            })
+            .collect())
     }
 }
 
@@ -400,6 +528,7 @@ impl HistoryEntry {
     async fn event(&self) -> async_graphql::Result<TicketEvent> {
         TicketEvent::parse(&self.0.event)
     }
+    #[expect(clippy::wrong_self_convention, reason = "the GraphQL field is fromState")]
     async fn from_state(&self) -> async_graphql::Result<TicketState> {
         TicketState::parse(&self.0.from_state)
     }
@@ -430,7 +559,11 @@ impl SlaPolicy {
     }
     /// Null means every severity of the kind.
     async fn severity(&self) -> async_graphql::Result<Option<Severity>> {
-        if self.0.severity == sla_service::ANY { Ok(None) } else { Severity::parse(&self.0.severity).map(Some) }
+        if self.0.severity == sla_service::ANY {
+            Ok(None)
+        } else {
+            Severity::parse(&self.0.severity).map(Some)
+        }
     }
     async fn feedback_minutes(&self) -> i64 {
         self.0.feedback_minutes
@@ -473,10 +606,18 @@ impl AuditEvent {
         &self.0.subject_id
     }
     async fn before(&self) -> Option<async_graphql::Json<serde_json::Value>> {
-        self.0.before.as_deref().and_then(|s| serde_json::from_str(s).ok()).map(async_graphql::Json)
+        self.0
+            .before
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .map(async_graphql::Json)
     }
     async fn after(&self) -> Option<async_graphql::Json<serde_json::Value>> {
-        self.0.after.as_deref().and_then(|s| serde_json::from_str(s).ok()).map(async_graphql::Json)
+        self.0
+            .after
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .map(async_graphql::Json)
     }
     async fn hash(&self) -> &str {
         &self.0.hash
@@ -584,7 +725,12 @@ impl CalendarSettings {
             .await
             .map_err(ApiError)?
             .into_iter()
-            .map(|d| CalendarDay { date: d.date, working: d.working, name: d.name, source: d.source })
+            .map(|d| CalendarDay {
+                date: d.date,
+                working: d.working,
+                name: d.name,
+                source: d.source,
+            })
             .collect())
     }
 }

@@ -56,7 +56,8 @@ pub struct ReceivedMail {
 }
 
 impl ReceivedMail {
-    /// The first header called `name` (case-insensitive), unfolded, with
+    /// The first header called `name` (case-insensitive), unfolded (each
+    /// line fold collapses to one space), with
     /// RFC 2047 encoded-words (`=?utf-8?b?...?=`, `=?utf-8?q?...?=`, other
     /// charsets too) decoded. `None` if absent or if the header block does not
     /// parse.
@@ -369,10 +370,7 @@ async fn read_data<R: AsyncBufRead + Unpin>(reader: &mut R) -> io::Result<Option
         let used = u64::try_from(data.len()).unwrap_or(u64::MAX);
         // Room for the rest of the message plus the terminating ".\r\n".
         let budget = MAX_MESSAGE.saturating_sub(used).saturating_add(3);
-        let n = (&mut *reader)
-            .take(budget)
-            .read_until(b'\n', &mut line)
-            .await?;
+        let n = (&mut *reader).take(budget).read_until(b'\n', &mut line).await?;
         if line == b".\r\n" || line == b".\n" {
             return Ok(Some(data));
         }
@@ -466,8 +464,7 @@ mod tests {
         let mut c = Client::connect(&sink).await;
         let ehlo = c.expect("EHLO client.test", "250").await;
         assert_eq!(ehlo, "250-localhost\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n");
-        c.expect("MAIL FROM:<from@example.com> BODY=8BITMIME", "250")
-            .await;
+        c.expect("MAIL FROM:<from@example.com> BODY=8BITMIME", "250").await;
         c.expect("RCPT TO:<one@example.com>", "250").await;
         c.expect("rcpt to: <two@example.com>", "250").await;
         c.expect("DATA", "354").await;
@@ -493,17 +490,14 @@ mod tests {
         c.expect("HELO client.test", "250").await;
         for i in 0..3 {
             c.expect("NOOP", "250").await;
-            c.expect(&format!("MAIL FROM:<m{i}@example.com>"), "250")
-                .await;
+            c.expect(&format!("MAIL FROM:<m{i}@example.com>"), "250").await;
             c.expect("RCPT TO:<dropped@example.com>", "250").await;
             c.expect("RSET", "250").await;
             c.expect("DATA", "503").await;
             c.expect("MAIL FROM:<>", "250").await;
-            c.expect(&format!("RCPT TO:<r{i}@example.com>"), "250")
-                .await;
+            c.expect(&format!("RCPT TO:<r{i}@example.com>"), "250").await;
             c.expect("DATA", "354").await;
-            c.send(&format!("Subject: n{i}\r\n\r\nbody {i}\r\n.\r\n"))
-                .await;
+            c.send(&format!("Subject: n{i}\r\n\r\nbody {i}\r\n.\r\n")).await;
             assert!(c.read_reply().await.starts_with("250 "));
         }
         let got = sink.received();
@@ -572,8 +566,7 @@ mod tests {
             .map(|(i, mut c)| {
                 tokio::spawn(async move {
                     c.expect("MAIL FROM:<a@example.com>", "250").await;
-                    c.expect(&format!("RCPT TO:<u{i}@example.com>"), "250")
-                        .await;
+                    c.expect(&format!("RCPT TO:<u{i}@example.com>"), "250").await;
                     c.expect("DATA", "354").await;
                     c.send(&format!("Subject: c{i}\r\n\r\nx\r\n.\r\n")).await;
                     c.read_reply().await

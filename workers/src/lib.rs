@@ -53,7 +53,10 @@ impl Default for WorkerSettings {
 /// re-queues the jobs of a "dead" worker of the same name, so two processes must never share
 /// worker names.
 fn instance_id() -> String {
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
     format!("{host}-{}-{nanos:x}", std::process::id())
 }
@@ -71,12 +74,15 @@ macro_rules! register_email_worker {
         let (name, core, mailer, concurrency, poll) = ($name, $core, $mailer, $concurrency, $poll);
         $monitor.register(move |restarts| {
             let delay = restart_delay(restarts);
-            let backend = storage.clone().poll_with_interval(poll).before_start(move |_| async move {
-                if !delay.is_zero() {
-                    tokio::time::sleep(delay).await;
-                }
-                Ok(())
-            });
+            let backend = storage
+                .clone()
+                .poll_with_interval(poll)
+                .before_start(move |_| async move {
+                    if !delay.is_zero() {
+                        tokio::time::sleep(delay).await;
+                    }
+                    Ok(())
+                });
             WorkerBuilder::new(name.clone())
                 .backend(backend)
                 .concurrency(concurrency)
@@ -102,7 +108,9 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let id = instance_id();
     tracing::info!(instance = %id, ?queue, ?mailer, ?settings, "starting workers");
-    let poll = settings.relay_every.clamp(Duration::from_millis(200), Duration::from_secs(5));
+    let poll = settings
+        .relay_every
+        .clamp(Duration::from_millis(200), Duration::from_secs(5));
     let concurrency = settings.email_concurrency.max(1);
 
     let mut monitor = Monitor::new()
@@ -139,15 +147,31 @@ pub async fn run(
     };
     monitor = {
         let (core, queue) = (core.clone(), queue.clone());
-        periodic!("outbox-relay", settings.relay_every, jobs::outbox_relay::handle, core, queue)
+        periodic!(
+            "outbox-relay",
+            settings.relay_every,
+            jobs::outbox_relay::handle,
+            core,
+            queue
+        )
     };
     monitor = {
         let core = core.clone();
-        periodic!("audit-checkpoint", settings.checkpoint_every, jobs::audit_checkpoint::handle, core)
+        periodic!(
+            "audit-checkpoint",
+            settings.checkpoint_every,
+            jobs::audit_checkpoint::handle,
+            core
+        )
     };
     monitor = {
         let queue = queue.clone();
-        periodic!("queue-housekeeping", settings.checkpoint_every, jobs::queue_housekeeping::handle, queue)
+        periodic!(
+            "queue-housekeeping",
+            settings.checkpoint_every,
+            jobs::queue_housekeeping::handle,
+            queue
+        )
     };
 
     let name = format!("email-delivery@{id}");

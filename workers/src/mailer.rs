@@ -77,15 +77,22 @@ impl Mailer {
 
     /// Builds the message for outbox row `n`, sent from `from`.
     pub fn build_message(from: &str, n: &notification::Model) -> Result<Message, String> {
-        let from: Mailbox = from.parse().map_err(|e| format!("invalid sender address {from:?}: {e}"))?;
-        let to: Mailbox =
-            n.recipient_email.parse().map_err(|e| format!("invalid recipient address {:?}: {e}", n.recipient_email))?;
+        let from: Mailbox = from
+            .parse()
+            .map_err(|e| format!("invalid sender address {from:?}: {e}"))?;
+        let to: Mailbox = n
+            .recipient_email
+            .parse()
+            .map_err(|e| format!("invalid recipient address {:?}: {e}", n.recipient_email))?;
         Message::builder()
             .message_id(Some(format!("<notification-{}@ecogov.local>", n.id)))
             .from(from)
             .to(to)
             .subject(n.subject.clone())
-            .multipart(MultiPart::alternative_plain_html(n.body_text.clone(), n.body_html.clone()))
+            .multipart(MultiPart::alternative_plain_html(
+                n.body_text.clone(),
+                n.body_html.clone(),
+            ))
             .map_err(|e| format!("building message: {e}"))
     }
 
@@ -95,10 +102,16 @@ impl Mailer {
     pub async fn send(&self, from: &str, n: &notification::Model) -> Result<(), String> {
         let message = Self::build_message(from, n)?;
         match self {
-            Mailer::File { transport, .. } => {
-                transport.send(message).await.map(|_| ()).map_err(|e| format!("writing email file: {e}"))
-            }
-            Mailer::Smtp(transport) => transport.send(message).await.map(|_| ()).map_err(|e| format!("SMTP: {e}")),
+            Mailer::File { transport, .. } => transport
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("writing email file: {e}")),
+            Mailer::Smtp(transport) => transport
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("SMTP: {e}")),
         }
     }
 }

@@ -63,7 +63,10 @@ impl Queue {
             bail!("the SQLite job queue needs a SQLite database; use Redis with PostgreSQL");
         }
         let pool = core.db.get_sqlite_connection_pool();
-        SqliteStorage::migrations().run(pool).await.context("creating the apalis job tables")?;
+        SqliteStorage::migrations()
+            .run(pool)
+            .await
+            .context("creating the apalis job tables")?;
         let config = apalis_sqlite::Config::default().queue(SQLITE_QUEUE);
         Ok(Queue::Sqlite(SqliteStorage::new(pool).with_config(config)))
     }
@@ -81,8 +84,16 @@ impl Queue {
     /// Enqueues one email job.
     pub async fn push(&self, job: EmailDelivery) -> anyhow::Result<()> {
         match self {
-            Queue::Sqlite(s) => s.clone().push(job).await.map_err(|e| anyhow!("pushing to the SQLite queue: {e}")),
-            Queue::Redis(s) => s.clone().push(job).await.map_err(|e| anyhow!("pushing to the Redis queue: {e}")),
+            Queue::Sqlite(s) => s
+                .clone()
+                .push(job)
+                .await
+                .map_err(|e| anyhow!("pushing to the SQLite queue: {e}")),
+            Queue::Redis(s) => s
+                .clone()
+                .push(job)
+                .await
+                .map_err(|e| anyhow!("pushing to the Redis queue: {e}")),
         }
     }
 
@@ -90,12 +101,17 @@ impl Queue {
     pub async fn ping(&self) -> anyhow::Result<()> {
         match self {
             Queue::Sqlite(s) => {
-                sea_orm::sqlx::query("SELECT 1").execute(s.pool()).await.context("SQLite queue ping")?;
+                sea_orm::sqlx::query("SELECT 1")
+                    .execute(s.pool())
+                    .await
+                    .context("SQLite queue ping")?;
             }
             Queue::Redis(s) => {
                 let mut s = s.clone();
-                let pong: String =
-                    redis::cmd("PING").query_async(s.get_connection()).await.context("Redis queue ping")?;
+                let pong: String = redis::cmd("PING")
+                    .query_async(s.get_connection())
+                    .await
+                    .context("Redis queue ping")?;
                 if pong != "PONG" {
                     bail!("Redis answered {pong:?} to PING");
                 }
@@ -108,7 +124,10 @@ impl Queue {
     pub async fn vacuum(&self, older_than: Duration) -> anyhow::Result<u64> {
         match self {
             Queue::Sqlite(s) => {
-                let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+                let now = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0);
                 let cutoff = i64::try_from(now.saturating_sub(older_than.as_secs())).unwrap_or(i64::MAX);
                 let res = sea_orm::sqlx::query(
                     "DELETE FROM Jobs WHERE job_type = ?1 AND done_at IS NOT NULL AND done_at < ?2 \
@@ -122,7 +141,11 @@ impl Queue {
                 Ok(res.rows_affected())
             }
             Queue::Redis(s) => {
-                let n = s.clone().vacuum_before(older_than).await.context("deleting finished Redis jobs")?;
+                let n = s
+                    .clone()
+                    .vacuum_before(older_than)
+                    .await
+                    .context("deleting finished Redis jobs")?;
                 Ok(n as u64)
             }
         }

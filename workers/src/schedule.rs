@@ -36,12 +36,18 @@ impl Every {
     /// A schedule firing every `period`.
     pub fn new(period: Duration) -> Self {
         let whole = period.as_secs() + u64::from(period.subsec_nanos() > 0);
-        Self { period_secs: whole.max(1), last: None }
+        Self {
+            period_secs: whole.max(1),
+            last: None,
+        }
     }
 }
 
 fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 impl Schedule<Utc> for Every {
@@ -67,7 +73,10 @@ pub struct Running(Arc<AtomicBool>);
 impl RunGuard {
     /// Enters the guard, or `None` if a run is already in flight.
     pub fn try_enter(&self) -> Option<Running> {
-        self.0.compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire).ok().map(|_| Running(self.0.clone()))
+        self.0
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .ok()
+            .map(|_| Running(self.0.clone()))
     }
 }
 

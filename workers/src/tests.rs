@@ -31,9 +31,14 @@ const SUBJECT: &str = "【生态环境数据治理】工单已超出整改时限
 async fn test_core(dir: &Path) -> anyhow::Result<Core> {
     let url = format!("sqlite://{}?mode=rwc", dir.join("ecogov.db").display());
     let mut opts = ConnectOptions::new(url);
-    opts.max_connections(1).min_connections(1).sqlx_logging(false).map_sqlx_sqlite_opts(|o| {
-        o.journal_mode(SqliteJournalMode::Wal).busy_timeout(Duration::from_secs(5)).foreign_keys(true)
-    });
+    opts.max_connections(1)
+        .min_connections(1)
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true)
+        });
     let db = Database::connect(opts).await?;
     ecogov_migrations::Migrator::up(&db, None).await?;
     Ok(Core {
@@ -97,7 +102,10 @@ fn decoded_subject(eml: &str) -> Option<String> {
     }
     let mut bytes = Vec::new();
     for word in value.split("?=").filter(|w| !w.is_empty()) {
-        let b64 = word.trim().strip_prefix("=?utf-8?b?").or_else(|| word.trim().strip_prefix("=?UTF-8?B?"))?;
+        let b64 = word
+            .trim()
+            .strip_prefix("=?utf-8?b?")
+            .or_else(|| word.trim().strip_prefix("=?UTF-8?B?"))?;
         bytes.extend(base64::engine::general_purpose::STANDARD.decode(b64).ok()?);
     }
     String::from_utf8(bytes).ok()
@@ -124,17 +132,33 @@ async fn end_to_end(core: Core, queue: Queue, tmp: &Path) -> TestResult {
     for n in 0..3 {
         ids.push(insert_notification(&core, n).await?);
     }
-    // A duplicate job for the first row, as an at-least-once redelivery would produce.
-    queue.push(EmailDelivery { notification_id: ids[0] }).await?;
+    // Two jobs for the first row, as an at-least-once redelivery would produce: the second
+    // finds the row already claimed or sent.
+    queue
+        .push(EmailDelivery {
+            notification_id: ids[0],
+        })
+        .await?;
+    queue
+        .push(EmailDelivery {
+            notification_id: ids[0],
+        })
+        .await?;
 
     let mut stops = Vec::new();
     let mut runners = Vec::new();
     for _ in 0..2 {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         stops.push(tx);
-        let fut = crate::run(core.clone(), queue.clone(), mailer.clone(), fast_settings(), async move {
-            let _ = rx.await;
-        });
+        let fut = crate::run(
+            core.clone(),
+            queue.clone(),
+            mailer.clone(),
+            fast_settings(),
+            async move {
+                let _ = rx.await;
+            },
+        );
         runners.push(tokio::spawn(fut));
     }
 
@@ -144,7 +168,10 @@ async fn end_to_end(core: Core, queue: Queue, tmp: &Path) -> TestResult {
         if rows.iter().all(|r| r.status == notify::status::SENT) {
             break;
         }
-        anyhow::ensure!(tokio::time::Instant::now() < deadline, "rows not sent in time: {rows:?}");
+        anyhow::ensure!(
+            tokio::time::Instant::now() < deadline,
+            "rows not sent in time: {rows:?}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // Let the relays and email workers run a few more rounds: nothing may be sent again.
@@ -160,7 +187,10 @@ async fn end_to_end(core: Core, queue: Queue, tmp: &Path) -> TestResult {
         let eml = std::fs::read_to_string(f)?;
         assert_eq!(decoded_subject(&eml).as_deref(), Some(SUBJECT), "{eml}");
         assert!(eml.contains("multipart/alternative"), "{eml}");
-        assert!(eml.contains("From: =?utf-8?b?") && eml.contains("<noreply@ecogov.local>"), "{eml}");
+        assert!(
+            eml.contains("From: =?utf-8?b?") && eml.contains("<noreply@ecogov.local>"),
+            "{eml}"
+        );
         let id = ids
             .iter()
             .copied()
@@ -185,7 +215,9 @@ async fn end_to_end(core: Core, queue: Queue, tmp: &Path) -> TestResult {
         tokio::time::timeout(Duration::from_secs(15), r).await???;
     }
     // The periodic audit checkpoint ran too.
-    let checkpoints = ecogov_domain::entity::audit_checkpoint::Entity::find().all(&core.db).await?;
+    let checkpoints = ecogov_domain::entity::audit_checkpoint::Entity::find()
+        .all(&core.db)
+        .await?;
     assert_eq!(checkpoints.len(), 1);
     Ok(())
 }
@@ -218,12 +250,27 @@ async fn redis_end_to_end_sends_each_row_once() -> TestResult {
     };
     let tmp = tempfile::tempdir()?;
     let core = test_core(tmp.path()).await?;
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_nanos();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_nanos();
     let namespace = format!("ecogov-test-{}-{nanos}", std::process::id());
     let queue = Queue::redis(&url, &namespace).await?;
     assert!(!queue.is_sqlite());
-    end_to_end(core, queue.clone(), tmp.path()).await?;
-    assert!(queue.vacuum(Duration::ZERO).await? >= 4);
+    let result = end_to_end(core, queue.clone(), tmp.path()).await;
+    let vacuumed = queue.vacuum(Duration::ZERO).await;
+    // Remove the test namespace's keys (apalis leaves worker registrations behind).
+    if let Queue::Redis(s) = &queue {
+        let mut s = s.clone();
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{namespace}:*"))
+            .query_async(s.get_connection())
+            .await?;
+        if !keys.is_empty() {
+            let _: i64 = redis::cmd("DEL").arg(keys).query_async(s.get_connection()).await?;
+        }
+    }
+    result?;
+    assert!(vacuumed? >= 4);
     Ok(())
 }
 
@@ -235,8 +282,14 @@ async fn failed_send_schedules_a_retry_and_the_job_succeeds() -> TestResult {
     // Nothing listens on port 1: the connection is refused.
     let mailer = Arc::new(Mailer::smtp("smtp://127.0.0.1:1")?);
     assert!(!mailer.is_file());
-    assert_eq!(deliver(&core, &mailer, id).await?, Outcome::Failed(notify::status::PENDING));
-    let row = notification::Entity::find_by_id(id).one(&core.db).await?.ok_or_else(|| anyhow::anyhow!("row"))?;
+    assert_eq!(
+        deliver(&core, &mailer, id).await?,
+        Outcome::Failed(notify::status::PENDING)
+    );
+    let row = notification::Entity::find_by_id(id)
+        .one(&core.db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("row"))?;
     assert_eq!(row.status, notify::status::PENDING);
     assert_eq!(row.attempts, 1);
     assert!(row.last_error.as_deref().is_some_and(|e| e.starts_with("SMTP")));
@@ -297,7 +350,10 @@ fn message_has_deterministic_id_and_alternative_parts() -> TestResult {
     assert!(raw.contains("multipart/alternative"));
     assert!(raw.contains("text/plain; charset=utf-8") && raw.contains("text/html; charset=utf-8"));
     assert_eq!(decoded_subject(&raw).as_deref(), Some(SUBJECT));
-    let bad = notification::Model { recipient_email: "not an address".into(), ..n };
+    let bad = notification::Model {
+        recipient_email: "not an address".into(),
+        ..n
+    };
     assert!(Mailer::build_message("noreply@ecogov.local", &bad).is_err());
     Ok(())
 }

@@ -6,7 +6,8 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "audit_events")]
 pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)] pub seq: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub seq: i64,
     pub at: DateTimeUtc,
     pub actor_id: Option<i64>,
     pub actor_name: String,

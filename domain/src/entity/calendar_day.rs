@@ -6,7 +6,8 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "calendar_days")]
 pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)] pub date: Date,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub date: Date,
     pub working: bool,
     pub name: String,
     pub source: String,

@@ -6,7 +6,8 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "notifications")]
 pub struct Model {
-    #[sea_orm(primary_key)] pub id: i64,
+    #[sea_orm(primary_key)]
+    pub id: i64,
     pub dedup_key: String,
     pub kind: String,
     pub ticket_id: Option<i64>,

@@ -6,7 +6,8 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "tickets")]
 pub struct Model {
-    #[sea_orm(primary_key)] pub id: i64,
+    #[sea_orm(primary_key)]
+    pub id: i64,
     pub kind: String,
     pub state: String,
     pub title: String,

@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::ExprTrait;
 use sea_orm::prelude::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
 };
 use serde::Serialize;
 
@@ -41,7 +41,13 @@ pub fn snapshot<T: Serialize>(v: &T) -> Option<serde_json::Value> {
 }
 
 /// Appends one event inside the caller's transaction. Returns its sequence number.
-pub async fn append<C: ConnectionTrait>(core: &Core, conn: &C, actor: &Actor, at: DateTime<Utc>, change: Change<'_>) -> Result<i64> {
+pub async fn append<C: ConnectionTrait>(
+    core: &Core,
+    conn: &C,
+    actor: &Actor,
+    at: DateTime<Utc>,
+    change: Change<'_>,
+) -> Result<i64> {
     // Take the head row lock first: concurrent appenders queue here.
     let res = audit_head::Entity::update_many()
         .col_expr(audit_head::Column::Seq, Expr::col(audit_head::Column::Seq).add(1))
@@ -51,7 +57,10 @@ pub async fn append<C: ConnectionTrait>(core: &Core, conn: &C, actor: &Actor, at
     if res.rows_affected != 1 {
         return Err(Error::Internal("audit head row missing".into()));
     }
-    let head = audit_head::Entity::find_by_id(1).one(conn).await?.ok_or_else(|| Error::Internal("audit head row missing".into()))?;
+    let head = audit_head::Entity::find_by_id(1)
+        .one(conn)
+        .await?
+        .ok_or_else(|| Error::Internal("audit head row missing".into()))?;
     let seq = head.seq;
     let at = crate::time::db_precision(at);
     let before = change.before.as_ref().map(crate::hashchain::canonical_json);
@@ -147,8 +156,15 @@ pub async fn verify_as(core: &Core, actor: &Actor) -> Result<Verification> {
 /// Idempotent per day. Returns the checkpoint.
 pub async fn checkpoint(core: &Core) -> Result<audit_checkpoint::Model> {
     let now = core.now();
-    let day = now.with_timezone(&crate::time::DISPLAY_TZ).format("%Y-%m-%d").to_string();
-    if let Some(existing) = audit_checkpoint::Entity::find().filter(audit_checkpoint::Column::Day.eq(day.clone())).one(&core.db).await? {
+    let day = now
+        .with_timezone(&crate::time::DISPLAY_TZ)
+        .format("%Y-%m-%d")
+        .to_string();
+    if let Some(existing) = audit_checkpoint::Entity::find()
+        .filter(audit_checkpoint::Column::Day.eq(day.clone()))
+        .one(&core.db)
+        .await?
+    {
         return Ok(existing);
     }
     let v = verify(core).await?;
@@ -175,14 +191,26 @@ pub async fn checkpoint(core: &Core) -> Result<audit_checkpoint::Model> {
 }
 
 /// A page of audit events, newest first, optionally for one subject.
-pub async fn list(core: &Core, actor: &Actor, subject: Option<(String, String)>, page: Page) -> Result<(Vec<audit_event::Model>, u64)> {
+pub async fn list(
+    core: &Core,
+    actor: &Actor,
+    subject: Option<(String, String)>,
+    page: Page,
+) -> Result<(Vec<audit_event::Model>, u64)> {
     actor.require(Operation::ViewAudit)?;
     let mut q = audit_event::Entity::find();
     if let Some((t, id)) = subject {
-        q = q.filter(audit_event::Column::SubjectType.eq(t)).filter(audit_event::Column::SubjectId.eq(id));
+        q = q
+            .filter(audit_event::Column::SubjectType.eq(t))
+            .filter(audit_event::Column::SubjectId.eq(id));
     }
     let total = q.clone().count(&core.db).await?;
-    let rows = q.order_by_desc(audit_event::Column::Seq).offset(page.offset).limit(page.limit).all(&core.db).await?;
+    let rows = q
+        .order_by_desc(audit_event::Column::Seq)
+        .offset(page.offset)
+        .limit(page.limit)
+        .all(&core.db)
+        .await?;
     Ok((rows, total))
 }
 

@@ -7,8 +7,8 @@
 
 use chrono::Duration;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 use serde_json::json;
 
@@ -53,7 +53,10 @@ pub async fn login(core: &Core, username: &str, password: &str, client_addr: &st
         return Err(Error::AddressLocked { until });
     }
 
-    let found = user::Entity::find().filter(user::Column::Username.eq(username)).one(&core.db).await?;
+    let found = user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .one(&core.db)
+        .await?;
     if let Some(u) = &found
         && let Some(until) = u.locked_until
         && until > now
@@ -95,17 +98,37 @@ pub async fn login(core: &Core, username: &str, password: &str, client_addr: &st
             am.locked_until = Set(Some(until));
         }
         am.update(&txn).await?;
-        let actor = Actor { id: u.id, username: u.username.clone(), role: Role::Operator, department_id: None, sid: String::new() };
-        audit::append(core, &txn, &actor, now, Change {
-            action: if lock { "auth.account_locked" } else { "auth.login_failed" },
-            subject_type: "user",
-            subject_id: u.id.to_string(),
-            before: None,
-            after: Some(json!({ "client_addr": client_addr, "failed_logins": failures })),
-        })
+        let actor = Actor {
+            id: u.id,
+            username: u.username.clone(),
+            role: Role::Operator,
+            department_id: None,
+            sid: String::new(),
+        };
+        audit::append(
+            core,
+            &txn,
+            &actor,
+            now,
+            Change {
+                action: if lock {
+                    "auth.account_locked"
+                } else {
+                    "auth.login_failed"
+                },
+                subject_type: "user",
+                subject_id: u.id.to_string(),
+                before: None,
+                after: Some(json!({ "client_addr": client_addr, "failed_logins": failures })),
+            },
+        )
         .await?;
         txn.commit().await?;
-        return Err(if lock { Error::AccountLocked { until } } else { Error::InvalidCredentials });
+        return Err(if lock {
+            Error::AccountLocked { until }
+        } else {
+            Error::InvalidCredentials
+        });
     }
 
     let sid = uuid::Uuid::new_v4().simple().to_string();
@@ -127,17 +150,31 @@ pub async fn login(core: &Core, username: &str, password: &str, client_addr: &st
     am.locked_until = Set(None);
     let u = am.update(&txn).await?;
     let actor = actor_of(&u, &sid)?;
-    audit::append(core, &txn, &actor, now, Change {
-        action: "auth.login",
-        subject_type: "user",
-        subject_id: u.id.to_string(),
-        before: None,
-        after: Some(json!({ "client_addr": client_addr })),
-    })
+    audit::append(
+        core,
+        &txn,
+        &actor,
+        now,
+        Change {
+            action: "auth.login",
+            subject_type: "user",
+            subject_id: u.id.to_string(),
+            before: None,
+            after: Some(json!({ "client_addr": client_addr })),
+        },
+    )
     .await?;
     txn.commit().await?;
-    let token = core.signer.sign(&Claims { sid, uid: u.id, exp: expires_at.timestamp() });
-    Ok(LoginResult { token, expires_at, user: u })
+    let token = core.signer.sign(&Claims {
+        sid,
+        uid: u.id,
+        exp: expires_at.timestamp(),
+    });
+    Ok(LoginResult {
+        token,
+        expires_at,
+        user: u,
+    })
 }
 
 async fn record_attempt(core: &Core, username: &str, client_addr: &str, success: bool) -> Result<()> {
@@ -154,7 +191,8 @@ async fn record_attempt(core: &Core, username: &str, client_addr: &str, success:
 }
 
 /// A valid argon2 hash of a random string, verified against for unknown users.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0sWJ3hUu6mB1cqJ4Yy0o0m3QzTqkq0CMJ2T2o+e0XcI";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0sWJ3hUu6mB1cqJ4Yy0o0m3QzTqkq0CMJ2T2o+e0XcI";
 
 /// Builds the actor of a user row.
 pub fn actor_of(u: &user::Model, sid: &str) -> Result<Actor> {
@@ -171,7 +209,11 @@ pub fn actor_of(u: &user::Model, sid: &str) -> Result<Actor> {
 pub async fn authenticate(core: &Core, token: &str) -> Result<Actor> {
     let now = core.now();
     let claims = core.signer.verify(token, now).ok_or(Error::SessionExpired)?;
-    let s = session::Entity::find().filter(session::Column::Sid.eq(claims.sid.clone())).one(&core.db).await?.ok_or(Error::SessionExpired)?;
+    let s = session::Entity::find()
+        .filter(session::Column::Sid.eq(claims.sid.clone()))
+        .one(&core.db)
+        .await?
+        .ok_or(Error::SessionExpired)?;
     if s.revoked_at.is_some() || s.expires_at <= now || s.user_id != claims.uid {
         return Err(Error::SessionExpired);
     }
@@ -181,7 +223,10 @@ pub async fn authenticate(core: &Core, token: &str) -> Result<Actor> {
         am.update(&core.db).await?;
         return Err(Error::SessionExpired);
     }
-    let u = user::Entity::find_by_id(s.user_id).one(&core.db).await?.ok_or(Error::SessionExpired)?;
+    let u = user::Entity::find_by_id(s.user_id)
+        .one(&core.db)
+        .await?
+        .ok_or(Error::SessionExpired)?;
     if !u.active {
         return Err(Error::SessionExpired);
     }
@@ -206,13 +251,19 @@ pub async fn logout(core: &Core, actor: &Actor) -> Result<()> {
         .filter(session::Column::RevokedAt.is_null())
         .exec(&txn)
         .await?;
-    audit::append(core, &txn, actor, now, Change {
-        action: "auth.logout",
-        subject_type: "user",
-        subject_id: actor.id.to_string(),
-        before: None,
-        after: None,
-    })
+    audit::append(
+        core,
+        &txn,
+        actor,
+        now,
+        Change {
+            action: "auth.logout",
+            subject_type: "user",
+            subject_id: actor.id.to_string(),
+            before: None,
+            after: None,
+        },
+    )
     .await?;
     txn.commit().await?;
     Ok(())

@@ -7,8 +7,8 @@
 
 use chrono::{Datelike, NaiveDate, NaiveTime};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 use serde_json::json;
 
@@ -29,10 +29,18 @@ pub const MODE_OFFICE: &str = "office";
 pub const MODE_24X7: &str = "24x7";
 
 async fn setting<C: ConnectionTrait>(conn: &C, key: &str) -> Result<Option<String>> {
-    Ok(setting::Entity::find_by_id(key.to_owned()).one(conn).await?.map(|s| s.value))
+    Ok(setting::Entity::find_by_id(key.to_owned())
+        .one(conn)
+        .await?
+        .map(|s| s.value))
 }
 
-async fn put_setting<C: ConnectionTrait>(conn: &C, key: &str, value: String, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+async fn put_setting<C: ConnectionTrait>(
+    conn: &C,
+    key: &str,
+    value: String,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
     match setting::Entity::find_by_id(key.to_owned()).one(conn).await? {
         Some(_) => {
             setting::Entity::update_many()
@@ -43,25 +51,38 @@ async fn put_setting<C: ConnectionTrait>(conn: &C, key: &str, value: String, now
                 .await?;
         }
         None => {
-            setting::ActiveModel { key: Set(key.to_owned()), value: Set(value), updated_at: Set(now) }.insert(conn).await?;
+            setting::ActiveModel {
+                key: Set(key.to_owned()),
+                value: Set(value),
+                updated_at: Set(now),
+            }
+            .insert(conn)
+            .await?;
         }
     }
     Ok(())
 }
 
 fn parse_hours(raw: &str) -> Result<BusinessHours> {
-    let pairs: Vec<(String, String)> = serde_json::from_str(raw).map_err(|_| Error::invalid("periods", "营业时间格式错误"))?;
+    let pairs: Vec<(String, String)> =
+        serde_json::from_str(raw).map_err(|_| Error::invalid("periods", "营业时间格式错误"))?;
     let mut periods = Vec::new();
     for (a, b) in pairs {
-        let start = NaiveTime::parse_from_str(&a, "%H:%M").map_err(|_| Error::invalid("periods", format!("时间格式错误：{a}")))?;
-        let end = NaiveTime::parse_from_str(&b, "%H:%M").map_err(|_| Error::invalid("periods", format!("时间格式错误：{b}")))?;
+        let start = NaiveTime::parse_from_str(&a, "%H:%M")
+            .map_err(|_| Error::invalid("periods", format!("时间格式错误：{a}")))?;
+        let end = NaiveTime::parse_from_str(&b, "%H:%M")
+            .map_err(|_| Error::invalid("periods", format!("时间格式错误：{b}")))?;
         periods.push((start, end));
     }
     BusinessHours::new(periods).map_err(|e| Error::invalid("periods", e.to_string()))
 }
 
 fn hours_json(h: &BusinessHours) -> String {
-    let pairs: Vec<(String, String)> = h.periods().iter().map(|(a, b)| (a.format("%H:%M").to_string(), b.format("%H:%M").to_string())).collect();
+    let pairs: Vec<(String, String)> = h
+        .periods()
+        .iter()
+        .map(|(a, b)| (a.format("%H:%M").to_string(), b.format("%H:%M").to_string()))
+        .collect();
     serde_json::to_string(&pairs).unwrap_or_default()
 }
 
@@ -78,7 +99,11 @@ pub async fn load<C: ConnectionTrait>(conn: &C) -> Result<WorkCalendar> {
         .all(conn)
         .await?
         .into_iter()
-        .map(|d| DayOverride { date: d.date, working: d.working, name: d.name })
+        .map(|d| DayOverride {
+            date: d.date,
+            working: d.working,
+            name: d.name,
+        })
         .collect();
     Ok(WorkCalendar::new(DISPLAY_TZ, hours, &days))
 }
@@ -86,21 +111,40 @@ pub async fn load<C: ConnectionTrait>(conn: &C) -> Result<WorkCalendar> {
 /// Seeds the built-in years if the calendar is empty (first start). Idempotent.
 pub async fn seed_builtin(core: &Core) -> Result<usize> {
     let txn = core.db.begin().await?;
-    if calendar_day::Entity::find().filter(calendar_day::Column::Source.eq("builtin")).count(&txn).await? > 0 {
+    if calendar_day::Entity::find()
+        .filter(calendar_day::Column::Source.eq("builtin"))
+        .count(&txn)
+        .await?
+        > 0
+    {
         return Ok(0);
     }
     let now = core.now();
     let days = builtin_overrides();
     for d in &days {
-        calendar_day::ActiveModel { date: Set(d.date), working: Set(d.working), name: Set(d.name.clone()), source: Set("builtin".into()), updated_at: Set(now) }.insert(&txn).await?;
+        calendar_day::ActiveModel {
+            date: Set(d.date),
+            working: Set(d.working),
+            name: Set(d.name.clone()),
+            source: Set("builtin".into()),
+            updated_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
     }
-    audit::append(core, &txn, &Actor::system(), now, Change {
-        action: "calendar.seed",
-        subject_type: "calendar",
-        subject_id: "builtin".into(),
-        before: None,
-        after: Some(json!({ "days": days.len(), "source": "chinese_holiday 2026.0.1" })),
-    })
+    audit::append(
+        core,
+        &txn,
+        &Actor::system(),
+        now,
+        Change {
+            action: "calendar.seed",
+            subject_type: "calendar",
+            subject_id: "builtin".into(),
+            before: None,
+            after: Some(json!({ "days": days.len(), "source": "chinese_holiday 2026.0.1" })),
+        },
+    )
     .await?;
     txn.commit().await?;
     Ok(days.len())
@@ -143,7 +187,10 @@ pub async fn set_days(core: &Core, actor: &Actor, days: Vec<DayEdit>, replace_ye
     if let Some(y) = replace_year {
         let from = NaiveDate::from_ymd_opt(y, 1, 1).ok_or_else(|| Error::invalid("year", "年份无效"))?;
         let to = NaiveDate::from_ymd_opt(y, 12, 31).ok_or_else(|| Error::invalid("year", "年份无效"))?;
-        calendar_day::Entity::delete_many().filter(calendar_day::Column::Date.between(from, to)).exec(&txn).await?;
+        calendar_day::Entity::delete_many()
+            .filter(calendar_day::Column::Date.between(from, to))
+            .exec(&txn)
+            .await?;
     }
     let mut before = Vec::new();
     for d in &days {
@@ -151,16 +198,33 @@ pub async fn set_days(core: &Core, actor: &Actor, days: Vec<DayEdit>, replace_ye
             before.push(json!({ "date": old.date, "working": old.working, "name": old.name }));
             calendar_day::Entity::delete_by_id(d.date).exec(&txn).await?;
         }
-        calendar_day::ActiveModel { date: Set(d.date), working: Set(d.working), name: Set(d.name.trim().to_owned()), source: Set("admin".into()), updated_at: Set(now) }.insert(&txn).await?;
+        calendar_day::ActiveModel {
+            date: Set(d.date),
+            working: Set(d.working),
+            name: Set(d.name.trim().to_owned()),
+            source: Set("admin".into()),
+            updated_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
     }
-    let after: Vec<_> = days.iter().map(|d| json!({ "date": d.date, "working": d.working, "name": d.name })).collect();
-    audit::append(core, &txn, actor, now, Change {
-        action: "calendar.set_days",
-        subject_type: "calendar",
-        subject_id: replace_year.map(|y| y.to_string()).unwrap_or_else(|| "days".into()),
-        before: Some(json!(before)),
-        after: Some(json!({ "days": after, "replace_year": replace_year })),
-    })
+    let after: Vec<_> = days
+        .iter()
+        .map(|d| json!({ "date": d.date, "working": d.working, "name": d.name }))
+        .collect();
+    audit::append(
+        core,
+        &txn,
+        actor,
+        now,
+        Change {
+            action: "calendar.set_days",
+            subject_type: "calendar",
+            subject_id: replace_year.map(|y| y.to_string()).unwrap_or_else(|| "days".into()),
+            before: Some(json!(before)),
+            after: Some(json!({ "days": after, "replace_year": replace_year })),
+        },
+    )
     .await?;
     let new_cal = load(&txn).await?;
     sla::rebase_all(core, &txn, &old_cal, &new_cal, now, None).await?;
@@ -181,13 +245,19 @@ pub async fn set_hours(core: &Core, actor: &Actor, periods: Vec<(String, String)
     let before = json!({ "hours": setting(&txn, HOURS_KEY).await?, "mode": setting(&txn, MODE_KEY).await? });
     put_setting(&txn, HOURS_KEY, hours_json(&hours), now).await?;
     put_setting(&txn, MODE_KEY, mode.to_owned(), now).await?;
-    audit::append(core, &txn, actor, now, Change {
-        action: "calendar.set_hours",
-        subject_type: "calendar",
-        subject_id: "hours".into(),
-        before: Some(before),
-        after: Some(json!({ "hours": hours_json(&hours), "mode": mode })),
-    })
+    audit::append(
+        core,
+        &txn,
+        actor,
+        now,
+        Change {
+            action: "calendar.set_hours",
+            subject_type: "calendar",
+            subject_id: "hours".into(),
+            before: Some(before),
+            after: Some(json!({ "hours": hours_json(&hours), "mode": mode })),
+        },
+    )
     .await?;
     let new_cal = load(&txn).await?;
     sla::rebase_all(core, &txn, &old_cal, &new_cal, now, None).await?;
@@ -199,7 +269,11 @@ pub async fn set_hours(core: &Core, actor: &Actor, periods: Vec<(String, String)
 pub async fn days_in_year(core: &Core, year: i32) -> Result<Vec<calendar_day::Model>> {
     let from = NaiveDate::from_ymd_opt(year, 1, 1).ok_or_else(|| Error::invalid("year", "年份无效"))?;
     let to = NaiveDate::from_ymd_opt(year, 12, 31).ok_or_else(|| Error::invalid("year", "年份无效"))?;
-    Ok(calendar_day::Entity::find().filter(calendar_day::Column::Date.between(from, to)).order_by_asc(calendar_day::Column::Date).all(&core.db).await?)
+    Ok(calendar_day::Entity::find()
+        .filter(calendar_day::Column::Date.between(from, to))
+        .order_by_asc(calendar_day::Column::Date)
+        .all(&core.db)
+        .await?)
 }
 
 /// Current mode and hours, for display.
@@ -209,6 +283,10 @@ pub async fn describe(core: &Core) -> Result<(String, Vec<(String, String)>)> {
         Some(raw) => parse_hours(&raw)?,
         None => BusinessHours::default_office(),
     };
-    let pairs = hours.periods().iter().map(|(a, b)| (a.format("%H:%M").to_string(), b.format("%H:%M").to_string())).collect();
+    let pairs = hours
+        .periods()
+        .iter()
+        .map(|(a, b)| (a.format("%H:%M").to_string(), b.format("%H:%M").to_string()))
+        .collect();
     Ok((mode, pairs))
 }

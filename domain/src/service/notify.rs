@@ -14,8 +14,8 @@ use sea_orm::ExprTrait;
 use sea_orm::prelude::Expr;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde_json::json;
 
@@ -165,11 +165,23 @@ pub fn render(core: &Core, template: Template, f: &MessageFacts<'_>) -> Result<R
             .and_then(|tpl| tpl.render(&ctx))
             .map_err(|err| Error::Internal(format!("template {}: {err}", template.name())))
     };
-    Ok(Rendered { subject: template.subject(clock), text: render_one("txt")?, html: render_one("html")? })
+    Ok(Rendered {
+        subject: template.subject(clock),
+        text: render_one("txt")?,
+        html: render_one("html")?,
+    })
 }
 
 /// Writes an outbox row unless one with the same dedup key exists. Returns whether written.
-async fn enqueue<C: ConnectionTrait>(core: &Core, conn: &C, dedup_key: &str, kind: &str, ticket_id: Option<i64>, to: &user::Model, msg: Rendered) -> Result<bool> {
+async fn enqueue<C: ConnectionTrait>(
+    core: &Core,
+    conn: &C,
+    dedup_key: &str,
+    kind: &str,
+    ticket_id: Option<i64>,
+    to: &user::Model,
+    msg: Rendered,
+) -> Result<bool> {
     let now = core.now();
     let (status, error) = match &to.email {
         Some(_) => (status::PENDING, None),
@@ -195,26 +207,68 @@ async fn enqueue<C: ConnectionTrait>(core: &Core, conn: &C, dedup_key: &str, kin
         ..Default::default()
     };
     let n = notification::Entity::insert(am)
-        .on_conflict(OnConflict::column(notification::Column::DedupKey).do_nothing().to_owned())
+        .on_conflict(
+            OnConflict::column(notification::Column::DedupKey)
+                .do_nothing()
+                .to_owned(),
+        )
         .exec_without_returning(conn)
         .await?;
     Ok(n == 1)
 }
 
 /// Queues a ticket message (assignment, rejection).
-pub async fn ticket_message<C: ConnectionTrait>(core: &Core, conn: &C, t: &ticket::Model, to: &user::Model, template: Template, dedup_key: &str, reason: Option<&str>) -> Result<bool> {
-    let msg = render(core, template, &MessageFacts { ticket: t, recipient: &to.display_name, clock: None, deadline: None, reason, assignee: None })?;
+pub async fn ticket_message<C: ConnectionTrait>(
+    core: &Core,
+    conn: &C,
+    t: &ticket::Model,
+    to: &user::Model,
+    template: Template,
+    dedup_key: &str,
+    reason: Option<&str>,
+) -> Result<bool> {
+    let msg = render(
+        core,
+        template,
+        &MessageFacts {
+            ticket: t,
+            recipient: &to.display_name,
+            clock: None,
+            deadline: None,
+            reason,
+            assignee: None,
+        },
+    )?;
     enqueue(core, conn, dedup_key, template.name(), Some(t.id), to, msg).await
 }
 
 /// Queues an SLA message (warning, breach, escalation).
-#[expect(clippy::too_many_arguments, reason = "each argument is a distinct fact of the message")]
-pub async fn sla_message<C: ConnectionTrait>(core: &Core, conn: &C, t: &ticket::Model, to: &user::Model, template: Template, clock: ClockKind, deadline: DateTime<Utc>, dedup_key: &str) -> Result<bool> {
+pub async fn sla_message<C: ConnectionTrait>(
+    core: &Core,
+    conn: &C,
+    t: &ticket::Model,
+    to: &user::Model,
+    template: Template,
+    clock: ClockKind,
+    deadline: DateTime<Utc>,
+    dedup_key: &str,
+) -> Result<bool> {
     let assignee = match t.assignee_id {
         Some(a) => user::Entity::find_by_id(a).one(conn).await?.map(|u| u.display_name),
         None => None,
     };
-    let msg = render(core, template, &MessageFacts { ticket: t, recipient: &to.display_name, clock: Some(clock), deadline: Some(deadline), reason: None, assignee: assignee.as_deref() })?;
+    let msg = render(
+        core,
+        template,
+        &MessageFacts {
+            ticket: t,
+            recipient: &to.display_name,
+            clock: Some(clock),
+            deadline: Some(deadline),
+            reason: None,
+            assignee: assignee.as_deref(),
+        },
+    )?;
     enqueue(core, conn, dedup_key, template.name(), Some(t.id), to, msg).await
 }
 
@@ -224,14 +278,30 @@ pub async fn sla_message<C: ConnectionTrait>(core: &Core, conn: &C, t: &ticket::
 pub async fn take_due(core: &Core, limit: u64) -> Result<Vec<i64>> {
     let now = core.now();
     let due = Condition::any()
-        .add(Condition::all().add(notification::Column::Status.eq(status::PENDING)).add(notification::Column::NextAttemptAt.lte(now)))
-        .add(Condition::all().add(notification::Column::Status.is_in([status::QUEUED, status::SENDING])).add(notification::Column::LockedUntil.lt(now)));
-    let rows = notification::Entity::find().filter(due.clone()).order_by_asc(notification::Column::Id).limit(limit).all(&core.db).await?;
+        .add(
+            Condition::all()
+                .add(notification::Column::Status.eq(status::PENDING))
+                .add(notification::Column::NextAttemptAt.lte(now)),
+        )
+        .add(
+            Condition::all()
+                .add(notification::Column::Status.is_in([status::QUEUED, status::SENDING]))
+                .add(notification::Column::LockedUntil.lt(now)),
+        );
+    let rows = notification::Entity::find()
+        .filter(due.clone())
+        .order_by_asc(notification::Column::Id)
+        .limit(limit)
+        .all(&core.db)
+        .await?;
     let mut taken = Vec::new();
     for r in rows {
         let res = notification::Entity::update_many()
             .col_expr(notification::Column::Status, Expr::value(status::QUEUED))
-            .col_expr(notification::Column::LockedUntil, Expr::value(now + Duration::seconds(LEASE_SECONDS * 5)))
+            .col_expr(
+                notification::Column::LockedUntil,
+                Expr::value(now + Duration::seconds(LEASE_SECONDS * 5)),
+            )
             .filter(notification::Column::Id.eq(r.id))
             .filter(notification::Column::Status.eq(r.status.clone()))
             .filter(due.clone())
@@ -249,10 +319,17 @@ pub async fn claim(core: &Core, id: i64) -> Result<Option<notification::Model>> 
     let now = core.now();
     let claimable = Condition::any()
         .add(notification::Column::Status.is_in([status::PENDING, status::QUEUED]))
-        .add(Condition::all().add(notification::Column::Status.eq(status::SENDING)).add(notification::Column::LockedUntil.lt(now)));
+        .add(
+            Condition::all()
+                .add(notification::Column::Status.eq(status::SENDING))
+                .add(notification::Column::LockedUntil.lt(now)),
+        );
     let res = notification::Entity::update_many()
         .col_expr(notification::Column::Status, Expr::value(status::SENDING))
-        .col_expr(notification::Column::LockedUntil, Expr::value(now + Duration::seconds(LEASE_SECONDS)))
+        .col_expr(
+            notification::Column::LockedUntil,
+            Expr::value(now + Duration::seconds(LEASE_SECONDS)),
+        )
         .filter(notification::Column::Id.eq(id))
         .filter(claimable)
         .exec(&core.db)
@@ -268,8 +345,14 @@ pub async fn complete(core: &Core, id: i64) -> Result<()> {
     notification::Entity::update_many()
         .col_expr(notification::Column::Status, Expr::value(status::SENT))
         .col_expr(notification::Column::SentAt, Expr::value(core.now()))
-        .col_expr(notification::Column::Attempts, Expr::col(notification::Column::Attempts).add(1))
-        .col_expr(notification::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(
+            notification::Column::Attempts,
+            Expr::col(notification::Column::Attempts).add(1),
+        )
+        .col_expr(
+            notification::Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
         .col_expr(notification::Column::LastError, Expr::value(Option::<String>::None))
         .filter(notification::Column::Id.eq(id))
         .filter(notification::Column::Status.eq(status::SENDING))
@@ -306,14 +389,24 @@ pub async fn fail(core: &Core, id: i64, error: &str) -> Result<&'static str> {
 }
 
 /// Notifications for admins, optionally by status (e.g. `dead`), newest first.
-pub async fn list(core: &Core, actor: &Actor, status_filter: Option<&str>, page: Page) -> Result<(Vec<notification::Model>, u64)> {
+pub async fn list(
+    core: &Core,
+    actor: &Actor,
+    status_filter: Option<&str>,
+    page: Page,
+) -> Result<(Vec<notification::Model>, u64)> {
     actor.require(Operation::ManageJobs)?;
     let mut q = notification::Entity::find();
     if let Some(s) = status_filter {
         q = q.filter(notification::Column::Status.eq(s));
     }
     let total = q.clone().count(&core.db).await?;
-    let rows = q.order_by_desc(notification::Column::Id).offset(page.offset).limit(page.limit).all(&core.db).await?;
+    let rows = q
+        .order_by_desc(notification::Column::Id)
+        .offset(page.offset)
+        .limit(page.limit)
+        .all(&core.db)
+        .await?;
     Ok((rows, total))
 }
 
@@ -322,7 +415,10 @@ pub async fn retry(core: &Core, actor: &Actor, id: i64) -> Result<notification::
     actor.require(Operation::ManageJobs)?;
     let now = core.now();
     let txn = core.db.begin().await?;
-    let n = notification::Entity::find_by_id(id).one(&txn).await?.ok_or(Error::NotFound("notification"))?;
+    let n = notification::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound("notification"))?;
     if n.status != status::DEAD {
         return Err(Error::invalid("id", "只能重试已失败（dead）的通知"));
     }
@@ -335,7 +431,20 @@ pub async fn retry(core: &Core, actor: &Actor, id: i64) -> Result<notification::
     am.next_attempt_at = Set(now);
     am.locked_until = Set(None);
     let n = am.update(&txn).await?;
-    audit::append(core, &txn, actor, now, Change { action: "notification.retry", subject_type: "notification", subject_id: id.to_string(), before: Some(json!({ "status": "dead" })), after: Some(json!({ "status": "pending" })) }).await?;
+    audit::append(
+        core,
+        &txn,
+        actor,
+        now,
+        Change {
+            action: "notification.retry",
+            subject_type: "notification",
+            subject_id: id.to_string(),
+            before: Some(json!({ "status": "dead" })),
+            after: Some(json!({ "status": "pending" })),
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok(n)
 }
@@ -343,8 +452,20 @@ pub async fn retry(core: &Core, actor: &Actor, id: i64) -> Result<notification::
 /// Counts by status (metrics).
 pub async fn counts(core: &Core) -> Result<Vec<(String, u64)>> {
     let mut out = Vec::new();
-    for s in [status::PENDING, status::QUEUED, status::SENDING, status::SENT, status::DEAD] {
-        out.push((s.to_owned(), notification::Entity::find().filter(notification::Column::Status.eq(s)).count(&core.db).await?));
+    for s in [
+        status::PENDING,
+        status::QUEUED,
+        status::SENDING,
+        status::SENT,
+        status::DEAD,
+    ] {
+        out.push((
+            s.to_owned(),
+            notification::Entity::find()
+                .filter(notification::Column::Status.eq(s))
+                .count(&core.db)
+                .await?,
+        ));
     }
     Ok(out)
 }

@@ -7,8 +7,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde_json::json;
 
@@ -31,10 +31,21 @@ pub async fn budgets<C: ConnectionTrait>(conn: &C, kind: TicketKind, severity: S
         .filter(sla_policy::Column::Severity.is_in([severity.as_str(), ANY]))
         .all(conn)
         .await?;
-    let pick = rows.iter().find(|r| r.severity == severity.as_str()).or_else(|| rows.iter().find(|r| r.severity == ANY));
+    let pick = rows
+        .iter()
+        .find(|r| r.severity == severity.as_str())
+        .or_else(|| rows.iter().find(|r| r.severity == ANY));
     Ok(match pick {
-        Some(p) => Budgets { feedback_minutes: p.feedback_minutes, resolution_minutes: p.resolution_minutes, warn_ratio: p.warn_ratio },
-        None => default_budgets(kind, severity, crate::calendar::BusinessHours::default_office().minutes_per_day()),
+        Some(p) => Budgets {
+            feedback_minutes: p.feedback_minutes,
+            resolution_minutes: p.resolution_minutes,
+            warn_ratio: p.warn_ratio,
+        },
+        None => default_budgets(
+            kind,
+            severity,
+            crate::calendar::BusinessHours::default_office().minutes_per_day(),
+        ),
     })
 }
 
@@ -65,7 +76,15 @@ fn write_state(am: &mut sla_clock::ActiveModel, s: &ClockState) {
 }
 
 /// Applies a transition's SLA effects to the ticket's clocks.
-pub async fn apply(core: &Core, txn: &DatabaseTransaction, cal: &WorkCalendar, t: &ticket::Model, effects: &[SlaEffect], reason: Option<&str>, now: DateTime<Utc>) -> Result<()> {
+pub async fn apply(
+    core: &Core,
+    txn: &DatabaseTransaction,
+    cal: &WorkCalendar,
+    t: &ticket::Model,
+    effects: &[SlaEffect],
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let kind: TicketKind = t.kind.parse()?;
     let severity: Severity = t.severity.parse()?;
     let b = budgets(txn, kind, severity).await?;
@@ -97,13 +116,19 @@ pub async fn apply(core: &Core, txn: &DatabaseTransaction, cal: &WorkCalendar, t
                 let mut s = state_of(&m);
                 if m.breached_at.is_some() {
                     // The old period's breach stays in the audit trail before the restart.
-                    audit::append(core, txn, &Actor::system(), now, Change {
-                        action: "sla.restart_after_breach",
-                        subject_type: "ticket",
-                        subject_id: t.id.to_string(),
-                        before: Some(json!({ "clock": clock.as_str(), "breached_at": m.breached_at })),
-                        after: None,
-                    })
+                    audit::append(
+                        core,
+                        txn,
+                        &Actor::system(),
+                        now,
+                        Change {
+                            action: "sla.restart_after_breach",
+                            subject_type: "ticket",
+                            subject_id: t.id.to_string(),
+                            before: Some(json!({ "clock": clock.as_str(), "breached_at": m.breached_at })),
+                            after: None,
+                        },
+                    )
                     .await?;
                 }
                 s.restart(cal, now, b.for_clock(clock), b.warn_ratio);
@@ -169,11 +194,24 @@ async fn close_pause(txn: &DatabaseTransaction, clock_id: i64, now: DateTime<Utc
 /// Re-bases every open clock at `now` after a calendar change (`policy` None) or a policy
 /// change for one kind (`policy` Some(kind)): consumed minutes are banked on the old
 /// calendar, the rest scheduled on the new one. Recorded breaches are kept.
-pub async fn rebase_all(core: &Core, txn: &DatabaseTransaction, old_cal: &WorkCalendar, new_cal: &WorkCalendar, now: DateTime<Utc>, policy: Option<TicketKind>) -> Result<usize> {
-    let open = sla_clock::Entity::find().filter(sla_clock::Column::Status.is_in(["running", "paused"])).all(txn).await?;
+pub async fn rebase_all(
+    core: &Core,
+    txn: &DatabaseTransaction,
+    old_cal: &WorkCalendar,
+    new_cal: &WorkCalendar,
+    now: DateTime<Utc>,
+    policy: Option<TicketKind>,
+) -> Result<usize> {
+    let open = sla_clock::Entity::find()
+        .filter(sla_clock::Column::Status.is_in(["running", "paused"]))
+        .all(txn)
+        .await?;
     let mut moved = 0;
     for m in open {
-        let t = ticket::Entity::find_by_id(m.ticket_id).one(txn).await?.ok_or(Error::NotFound("ticket"))?;
+        let t = ticket::Entity::find_by_id(m.ticket_id)
+            .one(txn)
+            .await?
+            .ok_or(Error::NotFound("ticket"))?;
         let kind: TicketKind = t.kind.parse()?;
         if policy.is_some_and(|k| k != kind) {
             continue;
@@ -228,7 +266,11 @@ pub async fn set_policy(core: &Core, actor: &Actor, edit: PolicyEdit) -> Result<
     let now = core.now();
     let txn = core.db.begin().await?;
     let cal = super::calendar::load(&txn).await?;
-    let existing = sla_policy::Entity::find().filter(sla_policy::Column::Kind.eq(edit.kind.as_str())).filter(sla_policy::Column::Severity.eq(severity)).one(&txn).await?;
+    let existing = sla_policy::Entity::find()
+        .filter(sla_policy::Column::Kind.eq(edit.kind.as_str()))
+        .filter(sla_policy::Column::Severity.eq(severity))
+        .one(&txn)
+        .await?;
     let before = existing.as_ref().map(|p| json!({ "feedback_minutes": p.feedback_minutes, "resolution_minutes": p.resolution_minutes, "warn_ratio": p.warn_ratio }));
     let model = match existing {
         Some(p) => {
@@ -268,17 +310,29 @@ pub async fn set_policy(core: &Core, actor: &Actor, edit: PolicyEdit) -> Result<
 
 /// All stored policies.
 pub async fn policies(core: &Core) -> Result<Vec<sla_policy::Model>> {
-    Ok(sla_policy::Entity::find().order_by_asc(sla_policy::Column::Kind).order_by_asc(sla_policy::Column::Severity).all(&core.db).await?)
+    Ok(sla_policy::Entity::find()
+        .order_by_asc(sla_policy::Column::Kind)
+        .order_by_asc(sla_policy::Column::Severity)
+        .all(&core.db)
+        .await?)
 }
 
 /// Clocks of many tickets (DataLoader backend).
 pub async fn clocks_of(core: &Core, ticket_ids: &[i64]) -> Result<Vec<sla_clock::Model>> {
-    Ok(sla_clock::Entity::find().filter(sla_clock::Column::TicketId.is_in(ticket_ids.to_vec())).order_by_asc(sla_clock::Column::Id).all(&core.db).await?)
+    Ok(sla_clock::Entity::find()
+        .filter(sla_clock::Column::TicketId.is_in(ticket_ids.to_vec()))
+        .order_by_asc(sla_clock::Column::Id)
+        .all(&core.db)
+        .await?)
 }
 
 /// Pauses of a ticket's clocks.
 pub async fn pauses_of(core: &Core, ticket_id: i64) -> Result<Vec<sla_pause::Model>> {
-    Ok(sla_pause::Entity::find().filter(sla_pause::Column::TicketId.eq(ticket_id)).order_by_asc(sla_pause::Column::Id).all(&core.db).await?)
+    Ok(sla_pause::Entity::find()
+        .filter(sla_pause::Column::TicketId.eq(ticket_id))
+        .order_by_asc(sla_pause::Column::Id)
+        .all(&core.db)
+        .await?)
 }
 
 /// What one scan did.
@@ -312,25 +366,49 @@ pub async fn scan(core: &Core) -> Result<ScanReport> {
         .await?;
     let mut report = ScanReport::default();
     for c in candidates {
-        let needs_warning = business_now && c.warn_at.is_some_and(|w| w <= now) && c.warned_version != Some(c.deadline_version) && c.deadline_at.is_some_and(|d| d > now);
-        let needs_breach = c.deadline_at.is_some_and(|d| d <= now) && c.breach_notified_version != Some(c.deadline_version);
+        let needs_warning = business_now
+            && c.warn_at.is_some_and(|w| w <= now)
+            && c.warned_version != Some(c.deadline_version)
+            && c.deadline_at.is_some_and(|d| d > now);
+        let needs_breach =
+            c.deadline_at.is_some_and(|d| d <= now) && c.breach_notified_version != Some(c.deadline_version);
         if !needs_warning && !needs_breach {
             continue;
         }
         let txn = core.db.begin().await?;
         // Claim the clock at this deadline version; a concurrent scanner's claim wins once.
-        let mut claim = sla_clock::Entity::update_many().filter(sla_clock::Column::Id.eq(c.id)).filter(sla_clock::Column::DeadlineVersion.eq(c.deadline_version)).filter(sla_clock::Column::Status.eq("running"));
+        let mut claim = sla_clock::Entity::update_many()
+            .filter(sla_clock::Column::Id.eq(c.id))
+            .filter(sla_clock::Column::DeadlineVersion.eq(c.deadline_version))
+            .filter(sla_clock::Column::Status.eq("running"));
         if needs_breach {
-            claim = claim.col_expr(sla_clock::Column::BreachNotifiedVersion, sea_orm::prelude::Expr::value(c.deadline_version)).filter(
-                Condition::any().add(sla_clock::Column::BreachNotifiedVersion.is_null()).add(sla_clock::Column::BreachNotifiedVersion.ne(c.deadline_version)),
-            );
+            claim = claim
+                .col_expr(
+                    sla_clock::Column::BreachNotifiedVersion,
+                    sea_orm::prelude::Expr::value(c.deadline_version),
+                )
+                .filter(
+                    Condition::any()
+                        .add(sla_clock::Column::BreachNotifiedVersion.is_null())
+                        .add(sla_clock::Column::BreachNotifiedVersion.ne(c.deadline_version)),
+                );
             if c.breached_at.is_none() {
-                claim = claim.col_expr(sla_clock::Column::BreachedAt, sea_orm::prelude::Expr::value(c.deadline_at));
+                claim = claim.col_expr(
+                    sla_clock::Column::BreachedAt,
+                    sea_orm::prelude::Expr::value(c.deadline_at),
+                );
             }
         } else {
-            claim = claim.col_expr(sla_clock::Column::WarnedVersion, sea_orm::prelude::Expr::value(c.deadline_version)).filter(
-                Condition::any().add(sla_clock::Column::WarnedVersion.is_null()).add(sla_clock::Column::WarnedVersion.ne(c.deadline_version)),
-            );
+            claim = claim
+                .col_expr(
+                    sla_clock::Column::WarnedVersion,
+                    sea_orm::prelude::Expr::value(c.deadline_version),
+                )
+                .filter(
+                    Condition::any()
+                        .add(sla_clock::Column::WarnedVersion.is_null())
+                        .add(sla_clock::Column::WarnedVersion.ne(c.deadline_version)),
+                );
         }
         if claim.exec(&txn).await?.rows_affected != 1 {
             txn.rollback().await?;
@@ -346,7 +424,16 @@ pub async fn scan(core: &Core) -> Result<ScanReport> {
             None => None,
         };
         let level = if needs_breach { "breach" } else { "warning" };
-        let key = |who: &str| format!("sla:{}:{}:{}:v{}:{}", t.id, clock.as_str(), level, c.deadline_version, who);
+        let key = |who: &str| {
+            format!(
+                "sla:{}:{}:{}:v{}:{}",
+                t.id,
+                clock.as_str(),
+                level,
+                c.deadline_version,
+                who
+            )
+        };
         let deadline = c.deadline_at.unwrap_or(now);
         if needs_breach {
             report.breaches += usize::from(c.breached_at.is_none());
@@ -363,19 +450,49 @@ pub async fn scan(core: &Core) -> Result<ScanReport> {
                 None => department_manager(&txn, t.department_id).await?,
             };
             if let Some(u) = recipient
-                && notify::sla_message(core, &txn, &t, &u, notify::Template::Breach, clock, deadline, &key("assignee")).await?
+                && notify::sla_message(
+                    core,
+                    &txn,
+                    &t,
+                    &u,
+                    notify::Template::Breach,
+                    clock,
+                    deadline,
+                    &key("assignee"),
+                )
+                .await?
             {
                 report.notifications += 1;
             }
             if let Some(m) = department_manager(&txn, t.department_id).await?
-                && notify::sla_message(core, &txn, &t, &m, notify::Template::Escalation, clock, deadline, &key("manager")).await?
+                && notify::sla_message(
+                    core,
+                    &txn,
+                    &t,
+                    &m,
+                    notify::Template::Escalation,
+                    clock,
+                    deadline,
+                    &key("manager"),
+                )
+                .await?
             {
                 report.notifications += 1;
             }
         } else {
             report.warnings += 1;
             if let Some(u) = assignee
-                && notify::sla_message(core, &txn, &t, &u, notify::Template::Warning, clock, deadline, &key("assignee")).await?
+                && notify::sla_message(
+                    core,
+                    &txn,
+                    &t,
+                    &u,
+                    notify::Template::Warning,
+                    clock,
+                    deadline,
+                    &key("assignee"),
+                )
+                .await?
             {
                 report.notifications += 1;
             }
@@ -387,7 +504,10 @@ pub async fn scan(core: &Core) -> Result<ScanReport> {
 
 /// The manager who receives escalations for a department: its named manager, else its
 /// first active manager-role user, else any active manager.
-pub async fn department_manager<C: ConnectionTrait>(conn: &C, department_id: Option<i64>) -> Result<Option<user::Model>> {
+pub async fn department_manager<C: ConnectionTrait>(
+    conn: &C,
+    department_id: Option<i64>,
+) -> Result<Option<user::Model>> {
     if let Some(d) = department_id {
         if let Some(dep) = department::Entity::find_by_id(d).one(conn).await?
             && let Some(m) = dep.manager_id
@@ -406,5 +526,10 @@ pub async fn department_manager<C: ConnectionTrait>(conn: &C, department_id: Opt
             return Ok(Some(u));
         }
     }
-    Ok(user::Entity::find().filter(user::Column::Role.eq(Role::Manager.as_str())).filter(user::Column::Active.eq(true)).order_by_asc(user::Column::Id).one(conn).await?)
+    Ok(user::Entity::find()
+        .filter(user::Column::Role.eq(Role::Manager.as_str()))
+        .filter(user::Column::Active.eq(true))
+        .order_by_asc(user::Column::Id)
+        .one(conn)
+        .await?)
 }

@@ -11,8 +11,8 @@ use sea_orm::ExprTrait;
 use sea_orm::prelude::Expr;
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -20,8 +20,8 @@ use serde_json::json;
 use super::audit::{self, Change, is_unique_violation};
 use super::{Actor, Core, Page, notify, sla};
 use crate::entity::{
-    attachment, idempotency_key, sla_clock, ticket, ticket_comment, ticket_event, ticket_occurrence,
-    ticket_watcher, user,
+    attachment, idempotency_key, sla_clock, ticket, ticket_comment, ticket_event, ticket_occurrence, ticket_watcher,
+    user,
 };
 use crate::role::{Operation, Role};
 use crate::workflow::{Denial, Event, GuardContext, Requirement, Severity, State, TicketKind, Transition};
@@ -42,7 +42,19 @@ pub struct Subject {
 }
 
 /// Subject kinds a ticket may reference.
-pub const SUBJECT_KINDS: &[&str] = &["dataset", "field", "rule", "enterprise", "permit", "station", "source_system", "data_source", "sharing", "asset", "reconciliation"];
+pub const SUBJECT_KINDS: &[&str] = &[
+    "dataset",
+    "field",
+    "rule",
+    "enterprise",
+    "permit",
+    "station",
+    "source_system",
+    "data_source",
+    "sharing",
+    "asset",
+    "reconciliation",
+];
 
 /// Input for a ticket opened by a person.
 #[derive(Debug, Clone)]
@@ -199,7 +211,10 @@ pub fn visible(actor: &Actor, t: &ticket::Model) -> bool {
 /// Loads a ticket the actor may see.
 pub async fn get(core: &Core, actor: &Actor, id: i64) -> Result<ticket::Model> {
     actor.require(Operation::ViewTickets)?;
-    let t = ticket::Entity::find_by_id(id).one(&core.db).await?.ok_or(Error::NotFound("ticket"))?;
+    let t = ticket::Entity::find_by_id(id)
+        .one(&core.db)
+        .await?
+        .ok_or(Error::NotFound("ticket"))?;
     if !visible(actor, &t) {
         return Err(Error::NotFound("ticket"));
     }
@@ -207,13 +222,19 @@ pub async fn get(core: &Core, actor: &Actor, id: i64) -> Result<ticket::Model> {
 }
 
 async fn check_user<C: ConnectionTrait>(conn: &C, field: &str, id: i64, roles: &[Role]) -> Result<user::Model> {
-    let u = user::Entity::find_by_id(id).one(conn).await?.ok_or_else(|| Error::invalid(field, "用户不存在"))?;
+    let u = user::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| Error::invalid(field, "用户不存在"))?;
     if !u.active {
         return Err(Error::invalid(field, "用户已停用"));
     }
     let role: Role = u.role.parse()?;
     if !roles.contains(&role) {
-        return Err(Error::invalid(field, format!("该用户角色（{}）不能担任此职责", role.label())));
+        return Err(Error::invalid(
+            field,
+            format!("该用户角色（{}）不能担任此职责", role.label()),
+        ));
     }
     Ok(u)
 }
@@ -227,10 +248,17 @@ pub async fn create(core: &Core, actor: &Actor, input: NewTicket) -> Result<tick
     check_text("title", &input.title, MAX_TITLE, true)?;
     check_text("description", &input.description, MAX_TEXT, false)?;
     check_subject(&input.subject)?;
-    let department_id = if actor.role == Role::Department { actor.department_id } else { input.department_id };
+    let department_id = if actor.role == Role::Department {
+        actor.department_id
+    } else {
+        input.department_id
+    };
     let txn = core.db.begin().await?;
     if let Some(d) = department_id
-        && crate::entity::department::Entity::find_by_id(d).one(&txn).await?.is_none()
+        && crate::entity::department::Entity::find_by_id(d)
+            .one(&txn)
+            .await?
+            .is_none()
     {
         return Err(Error::invalid("departmentId", "部门不存在"));
     }
@@ -240,17 +268,22 @@ pub async fn create(core: &Core, actor: &Actor, input: NewTicket) -> Result<tick
     for w in &input.watcher_ids {
         check_user(&txn, "watcherIds", *w, &Role::ALL).await?;
     }
-    let t = insert_ticket(core, &txn, actor, NewRow {
-        kind: input.kind,
-        title: input.title.trim().to_owned(),
-        description: input.description,
-        severity: input.severity,
-        source: "manual".into(),
-        subject: input.subject,
-        department_id,
-        reviewer_id: input.reviewer_id,
-        dedup_key: None,
-    })
+    let t = insert_ticket(
+        core,
+        &txn,
+        actor,
+        NewRow {
+            kind: input.kind,
+            title: input.title.trim().to_owned(),
+            description: input.description,
+            severity: input.severity,
+            source: "manual".into(),
+            subject: input.subject,
+            department_id,
+            reviewer_id: input.reviewer_id,
+            dedup_key: None,
+        },
+    )
     .await?;
     for w in input.watcher_ids {
         add_watcher_row(&txn, t.id, w).await?;
@@ -304,13 +337,19 @@ async fn insert_ticket(core: &Core, txn: &DatabaseTransaction, actor: &Actor, ro
         let cal = super::calendar::load(txn).await?;
         sla::apply(core, txn, &cal, &t, wf.on_create, None, now).await?;
     }
-    audit::append(core, txn, actor, now, Change {
-        action: "ticket.create",
-        subject_type: "ticket",
-        subject_id: t.id.to_string(),
-        before: None,
-        after: Some(ticket_json(&t)),
-    })
+    audit::append(
+        core,
+        txn,
+        actor,
+        now,
+        Change {
+            action: "ticket.create",
+            subject_type: "ticket",
+            subject_id: t.id.to_string(),
+            before: None,
+            after: Some(ticket_json(&t)),
+        },
+    )
     .await?;
     Ok(t)
 }
@@ -327,10 +366,16 @@ pub async fn report_finding(core: &Core, finding: Finding) -> Result<(ticket::Mo
         let txn = core.db.begin().await?;
         let now = core.now();
         let actor = Actor::system();
-        let open = ticket::Entity::find().filter(ticket::Column::OpenDedupKey.eq(finding.dedup_key.clone())).one(&txn).await?;
+        let open = ticket::Entity::find()
+            .filter(ticket::Column::OpenDedupKey.eq(finding.dedup_key.clone()))
+            .one(&txn)
+            .await?;
         if let Some(t) = open {
             let updated = ticket::Entity::update_many()
-                .col_expr(ticket::Column::RecurrenceCount, Expr::col(ticket::Column::RecurrenceCount).add(1))
+                .col_expr(
+                    ticket::Column::RecurrenceCount,
+                    Expr::col(ticket::Column::RecurrenceCount).add(1),
+                )
                 .col_expr(ticket::Column::Version, Expr::col(ticket::Column::Version).add(1))
                 .col_expr(ticket::Column::UpdatedAt, Expr::value(now))
                 .filter(ticket::Column::Id.eq(t.id))
@@ -339,34 +384,62 @@ pub async fn report_finding(core: &Core, finding: Finding) -> Result<(ticket::Mo
             if updated.rows_affected != 1 {
                 continue;
             }
-            ticket_occurrence::ActiveModel { ticket_id: Set(t.id), detail: Set(finding.detail.to_string()), occurred_at: Set(now), ..Default::default() }.insert(&txn).await?;
-            let after = ticket::Entity::find_by_id(t.id).one(&txn).await?.ok_or(Error::NotFound("ticket"))?;
-            audit::append(core, &txn, &actor, now, Change {
-                action: "ticket.recur",
-                subject_type: "ticket",
-                subject_id: t.id.to_string(),
-                before: Some(json!({ "recurrence_count": t.recurrence_count })),
-                after: Some(json!({ "recurrence_count": after.recurrence_count })),
-            })
+            ticket_occurrence::ActiveModel {
+                ticket_id: Set(t.id),
+                detail: Set(finding.detail.to_string()),
+                occurred_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            let after = ticket::Entity::find_by_id(t.id)
+                .one(&txn)
+                .await?
+                .ok_or(Error::NotFound("ticket"))?;
+            audit::append(
+                core,
+                &txn,
+                &actor,
+                now,
+                Change {
+                    action: "ticket.recur",
+                    subject_type: "ticket",
+                    subject_id: t.id.to_string(),
+                    before: Some(json!({ "recurrence_count": t.recurrence_count })),
+                    after: Some(json!({ "recurrence_count": after.recurrence_count })),
+                },
+            )
             .await?;
             txn.commit().await?;
             return Ok((after, false));
         }
-        let inserted = insert_ticket(core, &txn, &actor, NewRow {
-            kind: finding.kind,
-            title: finding.title.clone(),
-            description: finding.description.clone(),
-            severity: finding.severity,
-            source: finding.source.clone(),
-            subject: finding.subject.clone(),
-            department_id: finding.department_id,
-            reviewer_id: None,
-            dedup_key: Some(finding.dedup_key.clone()),
-        })
+        let inserted = insert_ticket(
+            core,
+            &txn,
+            &actor,
+            NewRow {
+                kind: finding.kind,
+                title: finding.title.clone(),
+                description: finding.description.clone(),
+                severity: finding.severity,
+                source: finding.source.clone(),
+                subject: finding.subject.clone(),
+                department_id: finding.department_id,
+                reviewer_id: None,
+                dedup_key: Some(finding.dedup_key.clone()),
+            },
+        )
         .await;
         match inserted {
             Ok(t) => {
-                ticket_occurrence::ActiveModel { ticket_id: Set(t.id), detail: Set(finding.detail.to_string()), occurred_at: Set(now), ..Default::default() }.insert(&txn).await?;
+                ticket_occurrence::ActiveModel {
+                    ticket_id: Set(t.id),
+                    detail: Set(finding.detail.to_string()),
+                    occurred_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?;
                 txn.commit().await?;
                 return Ok((t, true));
             }
@@ -392,7 +465,11 @@ pub fn available(actor: &Actor, t: &ticket::Model) -> Vec<Available> {
     kind.workflow()
         .from_state(state)
         .filter(|tr| tr.check_actor(&ctx).is_ok())
-        .map(|tr| Available { event: tr.event, to: tr.to, requires: tr.requires.to_vec() })
+        .map(|tr| Available {
+            event: tr.event,
+            to: tr.to,
+            requires: tr.requires.to_vec(),
+        })
         .collect()
 }
 
@@ -445,17 +522,30 @@ async fn replay(core: &Core, actor: &Actor, key: &str) -> Result<Option<ticket::
     })
 }
 
-async fn transition_once(core: &Core, actor: &Actor, ticket_id: i64, event: Event, input: &TransitionInput) -> Result<ticket::Model> {
+async fn transition_once(
+    core: &Core,
+    actor: &Actor,
+    ticket_id: i64,
+    event: Event,
+    input: &TransitionInput,
+) -> Result<ticket::Model> {
     let txn = core.db.begin().await?;
     let now = core.now();
-    let t = ticket::Entity::find_by_id(ticket_id).one(&txn).await?.filter(|t| visible(actor, t)).ok_or(Error::NotFound("ticket"))?;
+    let t = ticket::Entity::find_by_id(ticket_id)
+        .one(&txn)
+        .await?
+        .filter(|t| visible(actor, t))
+        .ok_or(Error::NotFound("ticket"))?;
     if t.version != input.expected_version {
         return Err(Error::VersionConflict { current: t.version });
     }
     let kind: TicketKind = t.kind.parse()?;
     let state: State = t.state.parse()?;
     let wf = kind.workflow();
-    let tr: &Transition = wf.find(state, event).ok_or_else(|| Error::TransitionNotAllowed { state: state.to_string(), event: event.to_string() })?;
+    let tr: &Transition = wf.find(state, event).ok_or_else(|| Error::TransitionNotAllowed {
+        state: state.to_string(),
+        event: event.to_string(),
+    })?;
     tr.check_actor(&guard_ctx(actor, &t)).map_err(denial_error)?;
 
     // Required fields.
@@ -524,7 +614,11 @@ async fn transition_once(core: &Core, actor: &Actor, ticket_id: i64, event: Even
     } else if wf.is_terminal(state) {
         am.closed_at = Set(None);
         if let Some(key) = &t.dedup_key {
-            let taken = ticket::Entity::find().filter(ticket::Column::OpenDedupKey.eq(key.clone())).count(&txn).await? > 0;
+            let taken = ticket::Entity::find()
+                .filter(ticket::Column::OpenDedupKey.eq(key.clone()))
+                .count(&txn)
+                .await?
+                > 0;
             if !taken {
                 am.open_dedup_key = Set(Some(key.clone()));
             }
@@ -537,10 +631,17 @@ async fn transition_once(core: &Core, actor: &Actor, ticket_id: i64, event: Even
         .exec(&txn)
         .await?;
     if res.rows_affected != 1 {
-        let current = ticket::Entity::find_by_id(t.id).one(&core.db).await?.map(|x| x.version).unwrap_or(t.version);
+        let current = ticket::Entity::find_by_id(t.id)
+            .one(&core.db)
+            .await?
+            .map(|x| x.version)
+            .unwrap_or(t.version);
         return Err(Error::VersionConflict { current });
     }
-    let after = ticket::Entity::find_by_id(t.id).one(&txn).await?.ok_or(Error::NotFound("ticket"))?;
+    let after = ticket::Entity::find_by_id(t.id)
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound("ticket"))?;
 
     ticket_event::ActiveModel {
         ticket_id: Set(t.id),
@@ -572,23 +673,47 @@ async fn transition_once(core: &Core, actor: &Actor, ticket_id: i64, event: Even
     if !input.evidence_ids.is_empty() {
         after_json["evidence_ids"] = json!(input.evidence_ids);
     }
-    audit::append(core, &txn, actor, now, Change {
-        action: "ticket.transition",
-        subject_type: "ticket",
-        subject_id: t.id.to_string(),
-        before: Some(ticket_json(&t)),
-        after: Some(after_json),
-    })
+    audit::append(
+        core,
+        &txn,
+        actor,
+        now,
+        Change {
+            action: "ticket.transition",
+            subject_type: "ticket",
+            subject_id: t.id.to_string(),
+            before: Some(ticket_json(&t)),
+            after: Some(after_json),
+        },
+    )
     .await?;
 
     // Outbox: tell the new assignee, or the assignee whose work was rejected.
     if let Some(u) = assignee_user {
-        notify::ticket_message(core, &txn, &after, &u, notify::Template::Assigned, &format!("assign:{}:v{}", after.id, after.version), reason).await?;
+        notify::ticket_message(
+            core,
+            &txn,
+            &after,
+            &u,
+            notify::Template::Assigned,
+            &format!("assign:{}:v{}", after.id, after.version),
+            reason,
+        )
+        .await?;
     } else if event == Event::Reject
         && let Some(a) = after.assignee_id
         && let Some(u) = user::Entity::find_by_id(a).one(&txn).await?
     {
-        notify::ticket_message(core, &txn, &after, &u, notify::Template::Rejected, &format!("reject:{}:v{}", after.id, after.version), reason).await?;
+        notify::ticket_message(
+            core,
+            &txn,
+            &after,
+            &u,
+            notify::Template::Rejected,
+            &format!("reject:{}:v{}", after.id, after.version),
+            reason,
+        )
+        .await?;
     }
 
     if let Some(key) = &input.idempotency_key {
@@ -613,23 +738,48 @@ pub async fn comment(core: &Core, actor: &Actor, ticket_id: i64, body: &str) -> 
     let t = get(core, actor, ticket_id).await?;
     let now = core.now();
     let txn = core.db.begin().await?;
-    let c = ticket_comment::ActiveModel { ticket_id: Set(t.id), author_id: Set(actor.id), body: Set(body.trim().to_owned()), created_at: Set(now), ..Default::default() }.insert(&txn).await?;
-    audit::append(core, &txn, actor, now, Change {
-        action: "ticket.comment",
-        subject_type: "ticket",
-        subject_id: t.id.to_string(),
-        before: None,
-        after: Some(json!({ "comment_id": c.id, "body": c.body })),
-    })
+    let c = ticket_comment::ActiveModel {
+        ticket_id: Set(t.id),
+        author_id: Set(actor.id),
+        body: Set(body.trim().to_owned()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::append(
+        core,
+        &txn,
+        actor,
+        now,
+        Change {
+            action: "ticket.comment",
+            subject_type: "ticket",
+            subject_id: t.id.to_string(),
+            before: None,
+            after: Some(json!({ "comment_id": c.id, "body": c.body })),
+        },
+    )
     .await?;
     txn.commit().await?;
     Ok(c)
 }
 
 async fn add_watcher_row<C: ConnectionTrait>(conn: &C, ticket_id: i64, user_id: i64) -> Result<()> {
-    let exists = ticket_watcher::Entity::find().filter(ticket_watcher::Column::TicketId.eq(ticket_id)).filter(ticket_watcher::Column::UserId.eq(user_id)).count(conn).await? > 0;
+    let exists = ticket_watcher::Entity::find()
+        .filter(ticket_watcher::Column::TicketId.eq(ticket_id))
+        .filter(ticket_watcher::Column::UserId.eq(user_id))
+        .count(conn)
+        .await?
+        > 0;
     if !exists {
-        ticket_watcher::ActiveModel { ticket_id: Set(ticket_id), user_id: Set(user_id), ..Default::default() }.insert(conn).await?;
+        ticket_watcher::ActiveModel {
+            ticket_id: Set(ticket_id),
+            user_id: Set(user_id),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await?;
     }
     Ok(())
 }
@@ -644,22 +794,39 @@ pub async fn set_watcher(core: &Core, actor: &Actor, ticket_id: i64, user_id: i6
     if watching {
         add_watcher_row(&txn, t.id, user_id).await?;
     } else {
-        ticket_watcher::Entity::delete_many().filter(ticket_watcher::Column::TicketId.eq(t.id)).filter(ticket_watcher::Column::UserId.eq(user_id)).exec(&txn).await?;
+        ticket_watcher::Entity::delete_many()
+            .filter(ticket_watcher::Column::TicketId.eq(t.id))
+            .filter(ticket_watcher::Column::UserId.eq(user_id))
+            .exec(&txn)
+            .await?;
     }
-    audit::append(core, &txn, actor, now, Change {
-        action: if watching { "ticket.watch" } else { "ticket.unwatch" },
-        subject_type: "ticket",
-        subject_id: t.id.to_string(),
-        before: None,
-        after: Some(json!({ "user_id": user_id })),
-    })
+    audit::append(
+        core,
+        &txn,
+        actor,
+        now,
+        Change {
+            action: if watching { "ticket.watch" } else { "ticket.unwatch" },
+            subject_type: "ticket",
+            subject_id: t.id.to_string(),
+            before: None,
+            after: Some(json!({ "user_id": user_id })),
+        },
+    )
     .await?;
     txn.commit().await?;
     Ok(())
 }
 
 /// Stores an evidence file on a ticket.
-pub async fn upload_evidence(core: &Core, actor: &Actor, ticket_id: i64, file_name: &str, content_type: &str, bytes: &[u8]) -> Result<attachment::Model> {
+pub async fn upload_evidence(
+    core: &Core,
+    actor: &Actor,
+    ticket_id: i64,
+    file_name: &str,
+    content_type: &str,
+    bytes: &[u8],
+) -> Result<attachment::Model> {
     actor.require(Operation::UploadEvidence)?;
     check_text("fileName", file_name, 255, true)?;
     if file_name.contains(['/', '\\', '\0']) {
@@ -675,7 +842,11 @@ pub async fn upload_evidence(core: &Core, actor: &Actor, ticket_id: i64, file_na
     let a = attachment::ActiveModel {
         ticket_id: Set(t.id),
         file_name: Set(file_name.to_owned()),
-        content_type: Set(if content_type.is_empty() { "application/octet-stream".into() } else { content_type.chars().take(100).collect() }),
+        content_type: Set(if content_type.is_empty() {
+            "application/octet-stream".into()
+        } else {
+            content_type.chars().take(100).collect()
+        }),
         size_bytes: Set(bytes.len() as i64),
         sha256: Set(sha),
         uploaded_by: Set(actor.id),
@@ -684,13 +855,21 @@ pub async fn upload_evidence(core: &Core, actor: &Actor, ticket_id: i64, file_na
     }
     .insert(&txn)
     .await?;
-    audit::append(core, &txn, actor, now, Change {
-        action: "ticket.attach",
-        subject_type: "ticket",
-        subject_id: t.id.to_string(),
-        before: None,
-        after: Some(json!({ "attachment_id": a.id, "file_name": a.file_name, "sha256": a.sha256, "size": a.size_bytes })),
-    })
+    audit::append(
+        core,
+        &txn,
+        actor,
+        now,
+        Change {
+            action: "ticket.attach",
+            subject_type: "ticket",
+            subject_id: t.id.to_string(),
+            before: None,
+            after: Some(
+                json!({ "attachment_id": a.id, "file_name": a.file_name, "sha256": a.sha256, "size": a.size_bytes }),
+            ),
+        },
+    )
     .await?;
     txn.commit().await?;
     Ok(a)
@@ -698,18 +877,31 @@ pub async fn upload_evidence(core: &Core, actor: &Actor, ticket_id: i64, file_na
 
 /// Reads an attachment's bytes (checked against its SHA-256).
 pub async fn attachment_bytes(core: &Core, actor: &Actor, attachment_id: i64) -> Result<(attachment::Model, Vec<u8>)> {
-    let a = attachment::Entity::find_by_id(attachment_id).one(&core.db).await?.ok_or(Error::NotFound("attachment"))?;
+    let a = attachment::Entity::find_by_id(attachment_id)
+        .one(&core.db)
+        .await?
+        .ok_or(Error::NotFound("attachment"))?;
     get(core, actor, a.ticket_id).await?;
     let bytes = core.blobs.get(&a.sha256).await?;
     Ok((a, bytes))
 }
 
 /// A page of tickets the actor may see.
-pub async fn list(core: &Core, actor: &Actor, filter: &TicketFilter, sort: TicketSort, page: Page) -> Result<(Vec<ticket::Model>, u64)> {
+pub async fn list(
+    core: &Core,
+    actor: &Actor,
+    filter: &TicketFilter,
+    sort: TicketSort,
+    page: Page,
+) -> Result<(Vec<ticket::Model>, u64)> {
     actor.require(Operation::ViewTickets)?;
     let mut cond = Condition::all();
     if actor.role == Role::Department {
-        cond = cond.add(Condition::any().add(ticket::Column::DepartmentId.eq(actor.department_id.unwrap_or(-1))).add(ticket::Column::CreatedBy.eq(actor.id)));
+        cond = cond.add(
+            Condition::any()
+                .add(ticket::Column::DepartmentId.eq(actor.department_id.unwrap_or(-1)))
+                .add(ticket::Column::CreatedBy.eq(actor.id)),
+        );
     }
     if !filter.states.is_empty() {
         cond = cond.add(ticket::Column::State.is_in(filter.states.iter().map(|s| s.as_str())));
@@ -739,22 +931,39 @@ pub async fn list(core: &Core, actor: &Actor, filter: &TicketFilter, sort: Ticke
             .from(sla_clock::Entity)
             .cond_where(
                 Condition::all().add(sla_clock::Column::Status.ne("stopped")).add(
-                    Condition::any()
-                        .add(sla_clock::Column::BreachedAt.is_not_null())
-                        .add(Condition::all().add(sla_clock::Column::Status.eq("running")).add(sla_clock::Column::DeadlineAt.lt(now))),
+                    Condition::any().add(sla_clock::Column::BreachedAt.is_not_null()).add(
+                        Condition::all()
+                            .add(sla_clock::Column::Status.eq("running"))
+                            .add(sla_clock::Column::DeadlineAt.lt(now)),
+                    ),
                 ),
             )
             .to_owned();
-        cond = cond.add(if overdue { ticket::Column::Id.in_subquery(sub) } else { ticket::Column::Id.not_in_subquery(sub) });
+        cond = cond.add(if overdue {
+            ticket::Column::Id.in_subquery(sub)
+        } else {
+            ticket::Column::Id.not_in_subquery(sub)
+        });
     }
     let q = ticket::Entity::find().filter(cond);
     let total = q.clone().count(&core.db).await?;
     let q = match sort {
-        TicketSort::CreatedDesc => q.order_by_desc(ticket::Column::CreatedAt).order_by_desc(ticket::Column::Id),
-        TicketSort::CreatedAsc => q.order_by_asc(ticket::Column::CreatedAt).order_by_asc(ticket::Column::Id),
-        TicketSort::UpdatedDesc => q.order_by_desc(ticket::Column::UpdatedAt).order_by_desc(ticket::Column::Id),
+        TicketSort::CreatedDesc => q
+            .order_by_desc(ticket::Column::CreatedAt)
+            .order_by_desc(ticket::Column::Id),
+        TicketSort::CreatedAsc => q
+            .order_by_asc(ticket::Column::CreatedAt)
+            .order_by_asc(ticket::Column::Id),
+        TicketSort::UpdatedDesc => q
+            .order_by_desc(ticket::Column::UpdatedAt)
+            .order_by_desc(ticket::Column::Id),
         TicketSort::SeverityDesc => q
-            .order_by_desc(Expr::Case(Box::new(Expr::case(ticket::Column::Severity.eq("critical"), 4).case(ticket::Column::Severity.eq("high"), 3).case(ticket::Column::Severity.eq("medium"), 2).finally(1))))
+            .order_by_desc(Expr::Case(Box::new(
+                Expr::case(ticket::Column::Severity.eq("critical"), 4)
+                    .case(ticket::Column::Severity.eq("high"), 3)
+                    .case(ticket::Column::Severity.eq("medium"), 2)
+                    .finally(1),
+            )))
             .order_by_desc(ticket::Column::Id),
     };
     let rows = q.offset(page.offset).limit(page.limit).all(&core.db).await?;
@@ -763,25 +972,48 @@ pub async fn list(core: &Core, actor: &Actor, filter: &TicketFilter, sort: Ticke
 
 /// History of a ticket, oldest first.
 pub async fn history(core: &Core, ticket_id: i64) -> Result<Vec<ticket_event::Model>> {
-    Ok(ticket_event::Entity::find().filter(ticket_event::Column::TicketId.eq(ticket_id)).order_by_asc(ticket_event::Column::Id).all(&core.db).await?)
+    Ok(ticket_event::Entity::find()
+        .filter(ticket_event::Column::TicketId.eq(ticket_id))
+        .order_by_asc(ticket_event::Column::Id)
+        .all(&core.db)
+        .await?)
 }
 
 /// Comments, oldest first.
 pub async fn comments(core: &Core, ticket_id: i64) -> Result<Vec<ticket_comment::Model>> {
-    Ok(ticket_comment::Entity::find().filter(ticket_comment::Column::TicketId.eq(ticket_id)).order_by_asc(ticket_comment::Column::Id).all(&core.db).await?)
+    Ok(ticket_comment::Entity::find()
+        .filter(ticket_comment::Column::TicketId.eq(ticket_id))
+        .order_by_asc(ticket_comment::Column::Id)
+        .all(&core.db)
+        .await?)
 }
 
 /// Attachments, oldest first.
 pub async fn attachments(core: &Core, ticket_id: i64) -> Result<Vec<attachment::Model>> {
-    Ok(attachment::Entity::find().filter(attachment::Column::TicketId.eq(ticket_id)).order_by_asc(attachment::Column::Id).all(&core.db).await?)
+    Ok(attachment::Entity::find()
+        .filter(attachment::Column::TicketId.eq(ticket_id))
+        .order_by_asc(attachment::Column::Id)
+        .all(&core.db)
+        .await?)
 }
 
 /// Occurrences (deduplicated findings), oldest first.
 pub async fn occurrences(core: &Core, ticket_id: i64) -> Result<Vec<ticket_occurrence::Model>> {
-    Ok(ticket_occurrence::Entity::find().filter(ticket_occurrence::Column::TicketId.eq(ticket_id)).order_by_asc(ticket_occurrence::Column::Id).all(&core.db).await?)
+    Ok(ticket_occurrence::Entity::find()
+        .filter(ticket_occurrence::Column::TicketId.eq(ticket_id))
+        .order_by_asc(ticket_occurrence::Column::Id)
+        .all(&core.db)
+        .await?)
 }
 
 /// Watcher user ids.
 pub async fn watchers(core: &Core, ticket_id: i64) -> Result<Vec<i64>> {
-    Ok(ticket_watcher::Entity::find().filter(ticket_watcher::Column::TicketId.eq(ticket_id)).order_by_asc(ticket_watcher::Column::Id).all(&core.db).await?.into_iter().map(|w| w.user_id).collect())
+    Ok(ticket_watcher::Entity::find()
+        .filter(ticket_watcher::Column::TicketId.eq(ticket_id))
+        .order_by_asc(ticket_watcher::Column::Id)
+        .all(&core.db)
+        .await?
+        .into_iter()
+        .map(|w| w.user_id)
+        .collect())
 }

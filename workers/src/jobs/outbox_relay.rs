@@ -39,7 +39,12 @@ pub async fn run_once(core: &Core, queue: &Queue) -> anyhow::Result<usize> {
 }
 
 /// The apalis handler (one schedule tick).
-pub async fn handle(_tick: Tick, core: Data<Core>, queue: Data<Queue>, guard: Data<RunGuard>) -> Result<(), BoxDynError> {
+pub async fn handle(
+    _tick: Tick,
+    core: Data<Core>,
+    queue: Data<Queue>,
+    guard: Data<RunGuard>,
+) -> Result<(), BoxDynError> {
     let Some(_running) = guard.try_enter() else {
         tracing::debug!("previous outbox relay still running; tick skipped");
         return Ok(());

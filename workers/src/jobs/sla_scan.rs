@@ -17,7 +17,12 @@ use crate::schedule::RunGuard;
 pub async fn run_once(core: &Core) -> ecogov_domain::Result<sla::ScanReport> {
     let report = sla::scan(core).await?;
     if report.warnings + report.breaches + report.notifications > 0 {
-        tracing::info!(warnings = report.warnings, breaches = report.breaches, notifications = report.notifications, "SLA scan");
+        tracing::info!(
+            warnings = report.warnings,
+            breaches = report.breaches,
+            notifications = report.notifications,
+            "SLA scan"
+        );
     }
     Ok(report)
 }
