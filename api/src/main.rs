@@ -105,6 +105,24 @@ enum BenchCommand {
         #[arg(long, default_value_t = 1_000_000)]
         tickets: usize,
     },
+    /// Ticket transitions per second (audit and outbox included) next to pgbench simple-update.
+    /// Needs the global `--database-url postgres://...` (a server where it may create databases).
+    Transitions {
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, default_value_t = 8)]
+        clients: usize,
+    },
+    /// p50/p99 latency and throughput of the ticket-list query under concurrent clients.
+    /// With the global `--database-url postgres://...` it runs on PostgreSQL + Redis, else SQLite.
+    Api {
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, default_value_t = 50)]
+        clients: usize,
+        #[arg(long, default_value_t = 500)]
+        tickets: usize,
+    },
 }
 
 fn flags(cli: &Cli) -> anyhow::Result<RawSettings> {

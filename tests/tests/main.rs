@@ -10,6 +10,7 @@ mod email;
 mod permissions;
 mod sla;
 mod tickets;
+mod workers;
 
 pub use ecogov_tests::*;
 
