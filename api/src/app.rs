@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use actix_web::{App, HttpServer, web};
@@ -39,6 +40,8 @@ pub struct Running {
     pub mailer: Arc<Mailer>,
     /// What the first start did.
     pub first_start: FirstStart,
+    /// Statements executed on the application database since start.
+    pub db_queries: Arc<AtomicU64>,
     server: Option<actix_web::dev::ServerHandle>,
     server_task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     workers_task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -50,9 +53,19 @@ pub async fn prepare(
     settings: &Settings,
     clock: SharedClock,
 ) -> anyhow::Result<(Core, Queue, Arc<Mailer>, FirstStart)> {
+    prepare_counted(settings, clock, Arc::new(AtomicU64::new(0))).await
+}
+
+/// [`prepare`], counting statements into `queries`.
+pub async fn prepare_counted(
+    settings: &Settings,
+    clock: SharedClock,
+    queries: Arc<AtomicU64>,
+) -> anyhow::Result<(Core, Queue, Arc<Mailer>, FirstStart)> {
     std::fs::create_dir_all(&settings.data_dir)
         .with_context(|| format!("cannot create data directory {}", settings.data_dir.display()))?;
-    let db = crate::db::connect(&settings.database_url, 20).await?;
+    let mut db = crate::db::connect(&settings.database_url, 20).await?;
+    crate::db::instrument(&mut db, queries);
     crate::db::migrate(&db).await?;
     let core = bootstrap::core(settings, db, clock)?;
     let first = bootstrap::first_start(&core, settings).await?;
@@ -86,7 +99,8 @@ pub async fn start(
     parts: Parts,
     workers: WorkerSettings,
 ) -> anyhow::Result<Running> {
-    let (core, queue, mailer, first_start) = prepare(settings, clock).await?;
+    let db_queries = Arc::new(AtomicU64::new(0));
+    let (core, queue, mailer, first_start) = prepare_counted(settings, clock, db_queries.clone()).await?;
     let (stop, stop_rx) = watch::channel(false);
 
     let mut addr = None;
@@ -98,7 +112,7 @@ pub async fn start(
             schema: ecogov_graphql::build_schema(core.clone()),
             queue: queue.clone(),
             graphiql: settings.graphiql,
-            metrics: Metrics::new()?,
+            metrics: Metrics::new(db_queries.clone())?,
         };
         let http = HttpServer::new(move || {
             App::new()
@@ -132,6 +146,7 @@ pub async fn start(
     }
     Ok(Running {
         addr,
+        db_queries,
         core,
         queue,
         mailer,

@@ -37,6 +37,21 @@ pub async fn connect(url: &str, max_pg_connections: u32) -> anyhow::Result<Datab
         .with_context(|| format!("cannot connect to the database ({})", redact(url)))
 }
 
+/// Counts statements (for `/metrics` and the DataLoader test) and logs slow ones.
+pub fn instrument(db: &mut DatabaseConnection, counter: std::sync::Arc<std::sync::atomic::AtomicU64>) {
+    db.set_metric_callback(move |info| {
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if info.elapsed > Duration::from_millis(500) {
+            tracing::warn!(
+                elapsed_ms = info.elapsed.as_millis() as u64,
+                failed = info.failed,
+                "slow statement: {}",
+                info.statement.sql
+            );
+        }
+    });
+}
+
 /// Applies pending migrations.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     ecogov_migrations::Migrator::up(db, None)

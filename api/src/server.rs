@@ -7,7 +7,10 @@ use async_graphql_actix_web::{GraphQLRequest, GraphQLResponse};
 use ecogov_domain::service::{Core, auth, notify, tickets};
 use ecogov_graphql::{EcogovSchema, RequestContext, with_request_data};
 use ecogov_workers::Queue;
-use prometheus::{Encoder, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use prometheus::{Encoder, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder};
 use sea_orm::ConnectionTrait;
 
 /// Shared state of the HTTP handlers.
@@ -29,14 +32,21 @@ pub struct AppState {
 #[derive(Clone)]
 pub struct Metrics {
     registry: Registry,
+    queries: Arc<AtomicU64>,
+    queries_gauge: IntGauge,
     requests: IntCounterVec,
     outbox: IntGaugeVec,
 }
 
 impl Metrics {
     /// Registers the metrics.
-    pub fn new() -> anyhow::Result<Self> {
+    pub fn new(queries: Arc<AtomicU64>) -> anyhow::Result<Self> {
         let registry = Registry::new();
+        let queries_gauge = IntGauge::new(
+            "ecogov_db_statements_total",
+            "Statements executed on the application database",
+        )?;
+        registry.register(Box::new(queries_gauge.clone()))?;
         let requests = IntCounterVec::new(
             Opts::new("ecogov_http_requests_total", "HTTP requests by endpoint and outcome"),
             &["endpoint", "outcome"],
@@ -49,6 +59,8 @@ impl Metrics {
         registry.register(Box::new(outbox.clone()))?;
         Ok(Self {
             registry,
+            queries,
+            queries_gauge,
             requests,
             outbox,
         })
@@ -100,7 +112,16 @@ async fn request_context(core: &Core, req: &HttpRequest) -> RequestContext {
 async fn graphql(state: web::Data<AppState>, req: HttpRequest, gql: GraphQLRequest) -> GraphQLResponse {
     let ctx = request_context(&state.core, &req).await;
     let request = with_request_data(gql.into_inner(), &state.core, ctx);
-    let response = state.schema.execute(request).await;
+    let mut response = state.schema.execute(request).await;
+    // Parse, validation and limit errors come from async-graphql without a code: give them one.
+    for e in &mut response.errors {
+        let has_code = e.extensions.as_ref().is_some_and(|x| x.get("code").is_some());
+        if !has_code {
+            e.extensions
+                .get_or_insert_with(Default::default)
+                .set("code", "invalid_query");
+        }
+    }
     state
         .metrics
         .requests
@@ -152,6 +173,10 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
             state.metrics.outbox.with_label_values(&[status.as_str()]).set(n as i64);
         }
     }
+    state
+        .metrics
+        .queries_gauge
+        .set(state.metrics.queries.load(Ordering::Relaxed) as i64);
     let mut buf = Vec::new();
     if TextEncoder::new()
         .encode(&state.metrics.registry.gather(), &mut buf)

@@ -90,6 +90,8 @@ pub struct TestApp {
     pub settings: Settings,
     /// HTTP client.
     pub http: reqwest::Client,
+    /// Statements executed on the app's database so far.
+    pub db_queries: Arc<std::sync::atomic::AtomicU64>,
     running: Option<Running>,
     _dir: tempfile::TempDir,
 }
@@ -182,6 +184,7 @@ impl TestApp {
             .unwrap();
         let base = format!("http://{}", running.addr.unwrap());
         TestApp {
+            db_queries: running.db_queries.clone(),
             base,
             core: running.core.clone(),
             clock,

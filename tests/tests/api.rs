@@ -61,6 +61,7 @@ async fn deep_queries_are_refused() {
         r["errors"][0]["message"].as_str().unwrap().contains("nested too deep"),
         "{r}"
     );
+    assert_eq!(r["errors"][0]["extensions"]["code"], "invalid_query");
     let big = app
         .gql(
             Some(&op),
@@ -126,5 +127,37 @@ async fn workflows_are_listed() {
             .iter()
             .any(|t| t["from"] == "UNDER_REVIEW" && t["event"] == "CERTIFY" && t["to"] == "CERTIFIED")
     );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_page_of_tickets_costs_a_constant_number_of_queries() {
+    use std::sync::atomic::Ordering;
+    let app = TestApp::spawn_with(Options {
+        workers: false,
+        ..Default::default()
+    })
+    .await;
+    let c = cast(&app).await;
+    for _ in 0..60 {
+        let t = new_ticket(&app, &c.manager.1, &c.dept, "LOW").await;
+        crate::tickets::act(
+            &app,
+            &c.manager.1,
+            &t,
+            json!({"event": "ASSIGN", "assigneeId": c.operator.0}),
+        )
+        .await;
+    }
+    let q = "query($n:Int){ tickets(first: $n) { edges { node { id title assignee { displayName department { name } } department { name manager { displayName } } sla { clock deadlineAt breachedAt } } } } }";
+    let mut cost = Vec::new();
+    for n in [5, 50] {
+        let before = app.db_queries.load(Ordering::SeqCst);
+        let d = app.ok(&c.manager.1, q, json!({"n": n})).await;
+        assert_eq!(d["tickets"]["edges"].as_array().unwrap().len(), n as usize);
+        cost.push(app.db_queries.load(Ordering::SeqCst) - before);
+    }
+    assert_eq!(cost[0], cost[1], "queries for 5 vs 50 tickets: {cost:?}");
+    assert!(cost[1] <= 10, "{cost:?}");
     app.stop().await;
 }

@@ -313,3 +313,84 @@ async fn calendar_and_policy_edits_recompute_open_clocks_but_keep_breaches() {
     assert_eq!(app.err(Some(&admin), "mutation { setSlaPolicy(input: {kind: QUALITY_ISSUE, feedbackMinutes: 10, resolutionMinutes: 10, warnRatio: 1.5}) { feedbackMinutes } }", json!({})).await, "invalid_input");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn business_hours_and_24x7_mode_are_configurable() {
+    let app = TestApp::spawn_with(Options {
+        workers: false,
+        ..Default::default()
+    })
+    .await;
+    let admin = app.admin().await;
+    let (_, op) = app.user("op", Role::Operator, None).await;
+    let set = "mutation($p:[PeriodInput!]!,$m:String!){ setBusinessHours(periods:$p, mode:$m) }";
+    // Friday 16:00 and Saturday 10:00 (Wuhan) + 120 business minutes.
+    let add = r#"{ fri: addWorkingTime(start: "2026-12-11T08:00:00Z", minutes: 120) sat: addWorkingTime(start: "2026-12-12T02:00:00Z", minutes: 120) }"#;
+    let get = |d: serde_json::Value| {
+        (
+            d["fri"].as_str().unwrap().to_owned(),
+            d["sat"].as_str().unwrap().to_owned(),
+        )
+    };
+    let pair = |a: &str, b: &str| (a.to_owned(), b.to_owned());
+    assert_eq!(
+        get(app.ok(&op, add, json!({})).await),
+        pair("2026-12-14T01:00:00+00:00", "2026-12-14T02:30:00+00:00")
+    );
+    app.ok(
+        &admin,
+        set,
+        json!({"p": [{"start": "09:00", "end": "12:00"}, {"start": "13:00", "end": "18:00"}], "m": "office"}),
+    )
+    .await;
+    assert_eq!(
+        get(app.ok(&op, add, json!({})).await),
+        pair("2026-12-11T10:00:00+00:00", "2026-12-14T03:00:00+00:00")
+    );
+    app.ok(
+        &admin,
+        set,
+        json!({"p": [{"start": "09:00", "end": "12:00"}], "m": "24x7"}),
+    )
+    .await;
+    assert_eq!(
+        get(app.ok(&op, add, json!({})).await),
+        pair("2026-12-11T10:00:00+00:00", "2026-12-12T04:00:00+00:00")
+    );
+    for bad in [
+        json!([{"start": "25:00", "end": "26:00"}]),
+        json!([{"start": "10:00", "end": "09:00"}]),
+        json!([{"start": "09:00", "end": "12:00"}, {"start": "11:00", "end": "13:00"}]),
+        json!([]),
+    ] {
+        assert_eq!(
+            app.err(Some(&admin), set, json!({"p": bad, "m": "office"})).await,
+            "invalid_input",
+            "{bad}"
+        );
+    }
+    assert_eq!(
+        app.err(
+            Some(&admin),
+            set,
+            json!({"p": [{"start": "09:00", "end": "12:00"}], "m": "sometimes"})
+        )
+        .await,
+        "invalid_input"
+    );
+    assert_eq!(
+        app.err(
+            Some(&op),
+            set,
+            json!({"p": [{"start": "09:00", "end": "12:00"}], "m": "office"})
+        )
+        .await,
+        "forbidden"
+    );
+    // Still 24x7 after the refused edits.
+    assert_eq!(
+        get(app.ok(&op, add, json!({})).await),
+        pair("2026-12-11T10:00:00+00:00", "2026-12-12T04:00:00+00:00")
+    );
+    app.stop().await;
+}
