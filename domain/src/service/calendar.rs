@@ -5,6 +5,9 @@
 //! correct days and whole years (e.g. 2027, once published) through the API. Every edit is
 //! audited and re-bases the running SLA clocks from the moment of the edit.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock, PoisonError};
+
 use chrono::{Datelike, NaiveDate, NaiveTime};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
@@ -86,8 +89,39 @@ fn hours_json(h: &BusinessHours) -> String {
     serde_json::to_string(&pairs).unwrap_or_default()
 }
 
-/// Loads the calendar as stored.
+/// Every edit stores a fresh revision id; built calendars are cached by it, so the hot path
+/// (every transition, every scan) costs one small query instead of rebuilding the table.
+const REVISION_KEY: &str = "calendar.revision";
+
+fn cache() -> &'static Mutex<HashMap<String, WorkCalendar>> {
+    static CACHE: OnceLock<Mutex<HashMap<String, WorkCalendar>>> = OnceLock::new();
+    CACHE.get_or_init(Default::default)
+}
+
+async fn bump_revision<C: ConnectionTrait>(conn: &C, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+    put_setting(conn, REVISION_KEY, uuid::Uuid::new_v4().to_string(), now).await
+}
+
+/// Loads the calendar as stored (cached per revision).
 pub async fn load<C: ConnectionTrait>(conn: &C) -> Result<WorkCalendar> {
+    let revision = setting(conn, REVISION_KEY).await?;
+    if let Some(r) = &revision
+        && let Some(cal) = cache().lock().unwrap_or_else(PoisonError::into_inner).get(r)
+    {
+        return Ok(cal.clone());
+    }
+    let cal = build(conn).await?;
+    if let Some(r) = revision {
+        let mut map = cache().lock().unwrap_or_else(PoisonError::into_inner);
+        if map.len() >= 64 {
+            map.clear();
+        }
+        map.insert(r, cal.clone());
+    }
+    Ok(cal)
+}
+
+async fn build<C: ConnectionTrait>(conn: &C) -> Result<WorkCalendar> {
     if setting(conn, MODE_KEY).await?.as_deref() == Some(MODE_24X7) {
         return Ok(WorkCalendar::twenty_four_seven(DISPLAY_TZ));
     }
@@ -132,6 +166,7 @@ pub async fn seed_builtin(core: &Core) -> Result<usize> {
         .insert(&txn)
         .await?;
     }
+    bump_revision(&txn, now).await?;
     audit::append(
         core,
         &txn,
@@ -212,6 +247,7 @@ pub async fn set_days(core: &Core, actor: &Actor, days: Vec<DayEdit>, replace_ye
         .iter()
         .map(|d| json!({ "date": d.date, "working": d.working, "name": d.name }))
         .collect();
+    bump_revision(&txn, now).await?;
     audit::append(
         core,
         &txn,
@@ -245,6 +281,7 @@ pub async fn set_hours(core: &Core, actor: &Actor, periods: Vec<(String, String)
     let before = json!({ "hours": setting(&txn, HOURS_KEY).await?, "mode": setting(&txn, MODE_KEY).await? });
     put_setting(&txn, HOURS_KEY, hours_json(&hours), now).await?;
     put_setting(&txn, MODE_KEY, mode.to_owned(), now).await?;
+    bump_revision(&txn, now).await?;
     audit::append(
         core,
         &txn,
