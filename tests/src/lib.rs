@@ -1,3 +1,5 @@
+#![doc = include_str!("../README.md")]
+
 //! Test support: a [`TestApp`] that runs the real ecogov (HTTP on a loopback port, workers,
 //! queue, SMTP mailer) on its own fresh database, with an injected clock and a real SMTP
 //! listener.
