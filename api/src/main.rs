@@ -175,11 +175,23 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
-    if let Command::Bench {
-        command: BenchCommand::Sla { tickets },
-    } = &cli.command
-    {
-        println!("{}", ecogov::bench::sla(*tickets));
+    if let Command::Bench { command } = &cli.command {
+        let out = match command {
+            BenchCommand::Sla { tickets } => ecogov::bench::sla(*tickets),
+            BenchCommand::Transitions { seconds, clients } => {
+                let url = cli
+                    .database_url
+                    .as_deref()
+                    .ok_or_else(|| anyhow::anyhow!("bench transitions needs --database-url postgres://..."))?;
+                ecogov::bench::transitions(url, *seconds, *clients).await?
+            }
+            BenchCommand::Api {
+                seconds,
+                clients,
+                tickets,
+            } => ecogov::bench::api(cli.database_url.as_deref(), *seconds, *clients, *tickets).await?,
+        };
+        println!("{out}");
         return Ok(std::process::ExitCode::SUCCESS);
     }
     if let Command::Schema = &cli.command {

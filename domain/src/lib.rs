@@ -2,6 +2,7 @@
 
 pub mod blob;
 pub mod calendar;
+pub mod catalog;
 pub mod entity;
 pub mod error;
 pub mod hashchain;

@@ -6,7 +6,6 @@
 //! [`ChainVerifier`]; a daily checkpoint records the head so that truncation is caught.
 
 use chrono::{DateTime, Utc};
-use sea_orm::ExprTrait;
 use sea_orm::prelude::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -49,18 +48,19 @@ pub async fn append<C: ConnectionTrait>(
     change: Change<'_>,
 ) -> Result<i64> {
     // Take the head row lock first: concurrent appenders queue here.
-    let res = audit_head::Entity::update_many()
-        .col_expr(audit_head::Column::Seq, Expr::col(audit_head::Column::Seq).add(1))
-        .filter(audit_head::Column::Id.eq(1))
-        .exec(conn)
-        .await?;
-    if res.rows_affected != 1 {
-        return Err(Error::Internal("audit head row missing".into()));
-    }
-    let head = audit_head::Entity::find_by_id(1)
-        .one(conn)
+    // One round trip takes the head row lock and the next sequence number.
+    let row = conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            conn.get_database_backend(),
+            "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash".to_owned(),
+        ))
         .await?
         .ok_or_else(|| Error::Internal("audit head row missing".into()))?;
+    let head = audit_head::Model {
+        id: 1,
+        seq: row.try_get("", "seq")?,
+        hash: row.try_get("", "hash")?,
+    };
     let seq = head.seq;
     let at = crate::time::db_precision(at);
     let before = change.before.as_ref().map(crate::hashchain::canonical_json);

@@ -12,7 +12,7 @@ use sea_orm::prelude::Expr;
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait, TryIntoModel,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -625,7 +625,7 @@ async fn transition_once(
         }
     }
     let res = ticket::Entity::update_many()
-        .set(am)
+        .set(am.clone())
         .filter(ticket::Column::Id.eq(t.id))
         .filter(ticket::Column::Version.eq(t.version))
         .exec(&txn)
@@ -638,10 +638,8 @@ async fn transition_once(
             .unwrap_or(t.version);
         return Err(Error::VersionConflict { current });
     }
-    let after = ticket::Entity::find_by_id(t.id)
-        .one(&txn)
-        .await?
-        .ok_or(Error::NotFound("ticket"))?;
+    // Every column was set from `t` or changed above, so the row is known without a re-read.
+    let after: ticket::Model = am.try_into_model()?;
 
     ticket_event::ActiveModel {
         ticket_id: Set(t.id),
@@ -661,32 +659,6 @@ async fn transition_once(
         let cal = super::calendar::load(&txn).await?;
         sla::apply(core, &txn, &cal, &after, tr.sla, reason, now).await?;
     }
-
-    let mut after_json = ticket_json(&after);
-    after_json["event"] = json!(event.as_str());
-    if let Some(n) = note {
-        after_json["note"] = json!(n);
-    }
-    if let Some(r) = reason {
-        after_json["reason"] = json!(r);
-    }
-    if !input.evidence_ids.is_empty() {
-        after_json["evidence_ids"] = json!(input.evidence_ids);
-    }
-    audit::append(
-        core,
-        &txn,
-        actor,
-        now,
-        Change {
-            action: "ticket.transition",
-            subject_type: "ticket",
-            subject_id: t.id.to_string(),
-            before: Some(ticket_json(&t)),
-            after: Some(after_json),
-        },
-    )
-    .await?;
 
     // Outbox: tell the new assignee, or the assignee whose work was rejected.
     if let Some(u) = assignee_user {
@@ -727,6 +699,34 @@ async fn transition_once(
         .insert(&txn)
         .await?;
     }
+
+    // The audit append takes the chain's head lock: do it last so the lock is held only
+    // until the commit.
+    let mut after_json = ticket_json(&after);
+    after_json["event"] = json!(event.as_str());
+    if let Some(n) = note {
+        after_json["note"] = json!(n);
+    }
+    if let Some(r) = reason {
+        after_json["reason"] = json!(r);
+    }
+    if !input.evidence_ids.is_empty() {
+        after_json["evidence_ids"] = json!(input.evidence_ids);
+    }
+    audit::append(
+        core,
+        &txn,
+        actor,
+        now,
+        Change {
+            action: "ticket.transition",
+            subject_type: "ticket",
+            subject_id: t.id.to_string(),
+            before: Some(ticket_json(&t)),
+            after: Some(after_json),
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok(after)
 }

@@ -1,0 +1,5 @@
+//! The data resource catalog (数据资源目录): resources, their fields (数据元), versions,
+//! grading, the Excel layout, schema drift and search.
+
+pub mod model;
+pub mod xlsx;
