@@ -45,6 +45,7 @@ pub struct Running {
     server: Option<actix_web::dev::ServerHandle>,
     server_task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     workers_task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    sequencer_task: Option<tokio::task::JoinHandle<()>>,
     stop: watch::Sender<bool>,
 }
 
@@ -130,6 +131,30 @@ pub async fn start(
         server_task = Some(tokio::spawn(srv));
     }
 
+    // Link committed audit events into the chain a few times a second (every process does
+    // it; they serialise on the chain head, so it is safe and cheap).
+    let sequencer_task = {
+        let core = core.clone();
+        let mut rx = stop_rx.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(200));
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {
+                        if let Err(e) = ecogov_domain::service::audit::sequence(&core).await {
+                            tracing::warn!(error = %e, "audit sequencer failed; will retry");
+                        }
+                    }
+                    changed = rx.changed() => {
+                        if changed.is_err() || *rx.borrow() {
+                            break;
+                        }
+                    }
+                }
+            }
+        })
+    };
+
     let mut workers_task = None;
     if parts != Parts::ApiOnly {
         let mut rx = stop_rx.clone();
@@ -154,6 +179,7 @@ pub async fn start(
         server,
         server_task,
         workers_task,
+        sequencer_task: Some(sequencer_task),
         stop,
     })
 }
@@ -166,6 +192,9 @@ impl Running {
             s.stop(true).await;
         }
         if let Some(t) = self.server_task.take() {
+            let _ = t.await;
+        }
+        if let Some(t) = self.sequencer_task.take() {
             let _ = t.await;
         }
         if let Some(t) = self.workers_task.take() {

@@ -2,4 +2,5 @@
 //! grading, the Excel layout, schema drift and search.
 
 pub mod model;
+pub mod search;
 pub mod xlsx;

@@ -584,7 +584,8 @@ pub struct AuditEvent(pub audit_event::Model);
 
 #[Object]
 impl AuditEvent {
-    async fn seq(&self) -> i64 {
+    /// Position in the chain (null for an event not yet linked, at most a fraction of a second).
+    async fn seq(&self) -> Option<i64> {
         self.0.seq
     }
     async fn at(&self) -> DateTime<Utc> {
@@ -619,15 +620,15 @@ impl AuditEvent {
             .and_then(|s| serde_json::from_str(s).ok())
             .map(async_graphql::Json)
     }
-    async fn hash(&self) -> &str {
-        &self.0.hash
+    async fn hash(&self) -> Option<&str> {
+        self.0.hash.as_deref()
     }
-    async fn prev_hash(&self) -> &str {
-        &self.0.prev_hash
+    async fn prev_hash(&self) -> Option<&str> {
+        self.0.prev_hash.as_deref()
     }
     /// sha256 or sm3.
-    async fn algorithm(&self) -> &str {
-        &self.0.algorithm
+    async fn algorithm(&self) -> Option<&str> {
+        self.0.algorithm.as_deref()
     }
 }
 

@@ -273,7 +273,8 @@ impl MigrationTrait for Migration {
             table(
                 "audit_events",
                 vec![
-                    big_integer(n("seq")).primary_key().to_owned(),
+                    big_pk_auto(n("id")),
+                    big_integer_null(n("seq")),
                     tstz("at"),
                     big_integer_null(n("actor_id")),
                     string(n("actor_name")),
@@ -282,9 +283,9 @@ impl MigrationTrait for Migration {
                     string(n("subject_id")),
                     text_null(n("before")),
                     text_null(n("after")),
-                    string(n("prev_hash")),
-                    string(n("hash")),
-                    string(n("algorithm")),
+                    string_null(n("prev_hash")),
+                    string_null(n("hash")),
+                    string_null(n("algorithm")),
                 ],
             ),
             table(
@@ -311,6 +312,7 @@ impl MigrationTrait for Migration {
         }
         let indexes = vec![
             index("ux_tickets_open_dedup", "tickets", &["open_dedup_key"], true),
+            index("ux_audit_seq", "audit_events", &["seq"], true),
             index("ix_tickets_state", "tickets", &["state"], false),
             index("ix_tickets_assignee", "tickets", &["assignee_id"], false),
             index("ix_tickets_department", "tickets", &["department_id"], false),

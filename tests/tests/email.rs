@@ -32,7 +32,7 @@ async fn notification_status(app: &TestApp, admin: &str) -> (String, i64) {
 }
 
 async fn wait_status(app: &TestApp, admin: &str, want: &str, attempts: i64) {
-    for _ in 0..150 {
+    for _ in 0..600 {
         let (s, a) = notification_status(app, admin).await;
         if s == want && a >= attempts {
             return;

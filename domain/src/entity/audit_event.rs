@@ -6,8 +6,10 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "audit_events")]
 pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub seq: i64,
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// Position in the chain; None until the sequencer links the event.
+    pub seq: Option<i64>,
     pub at: DateTimeUtc,
     pub actor_id: Option<i64>,
     pub actor_name: String,
@@ -16,9 +18,9 @@ pub struct Model {
     pub subject_id: String,
     pub before: Option<String>,
     pub after: Option<String>,
-    pub prev_hash: String,
-    pub hash: String,
-    pub algorithm: String,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
+    pub algorithm: Option<String>,
 }
 
 /// No declared relations: lookups go through ids and DataLoaders.

@@ -1,15 +1,19 @@
 //! Appending to and verifying the audit chain.
 //!
-//! Appends serialise on the single `audit_head` row (a row lock on PostgreSQL; SQLite
-//! serialises writers anyway), so sequence numbers are gap-free and every event's hash
-//! covers its predecessor's. Verification streams the table in pages through
-//! [`ChainVerifier`]; a daily checkpoint records the head so that truncation is caught.
+//! A change writes its audit event in its own transaction, unlinked, so writers never queue
+//! on a global lock. A sequencer (in every API and worker process, a few times a second, and
+//! before every verification) links committed events into the chain in batches under the
+//! single `audit_head` row lock: sequence numbers are gap-free and every event's hash covers
+//! its predecessor's. The window in which a committed event is not yet linked is the
+//! sequencer's interval (200 ms by default); verification links pending events first.
+//! Verification streams the table in pages through [`ChainVerifier`]; a daily checkpoint
+//! records the head so that truncation is caught.
 
 use chrono::{DateTime, Utc};
 use sea_orm::prelude::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set,
+    Set, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -39,7 +43,9 @@ pub fn snapshot<T: Serialize>(v: &T) -> Option<serde_json::Value> {
     serde_json::to_value(v).ok()
 }
 
-/// Appends one event inside the caller's transaction. Returns its sequence number.
+/// Appends one event inside the caller's transaction, unlinked: the change and its audit
+/// record commit or roll back together, and concurrent writers never wait for each other.
+/// [`sequence`] then links committed events into the chain. Returns the event id.
 pub async fn append<C: ConnectionTrait>(
     core: &Core,
     conn: &C,
@@ -47,66 +53,100 @@ pub async fn append<C: ConnectionTrait>(
     at: DateTime<Utc>,
     change: Change<'_>,
 ) -> Result<i64> {
-    // Take the head row lock first: concurrent appenders queue here.
-    // One round trip takes the head row lock and the next sequence number.
-    let row = conn
-        .query_one_raw(sea_orm::Statement::from_string(
-            conn.get_database_backend(),
-            "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash".to_owned(),
-        ))
-        .await?
-        .ok_or_else(|| Error::Internal("audit head row missing".into()))?;
-    let head = audit_head::Model {
-        id: 1,
-        seq: row.try_get("", "seq")?,
-        hash: row.try_get("", "hash")?,
-    };
-    let seq = head.seq;
-    let at = crate::time::db_precision(at);
-    let before = change.before.as_ref().map(crate::hashchain::canonical_json);
-    let after = change.after.as_ref().map(crate::hashchain::canonical_json);
-    let before_v = change.before.as_ref();
-    let after_v = change.after.as_ref();
-    let record = ChainRecord {
-        seq,
-        at,
-        actor_id: actor.audit_id(),
-        actor_name: &actor.username,
-        action: change.action,
-        subject_type: change.subject_type,
-        subject_id: &change.subject_id,
-        before: before_v,
-        after: after_v,
-        prev_hash: &head.hash,
-    };
-    let hash = compute_hash(core.audit_algorithm, &record);
-    audit_event::ActiveModel {
-        seq: Set(seq),
-        at: Set(at),
+    let _ = core;
+    let m = audit_event::ActiveModel {
+        seq: Set(None),
+        at: Set(crate::time::db_precision(at)),
         actor_id: Set(actor.audit_id()),
         actor_name: Set(actor.username.clone()),
         action: Set(change.action.to_owned()),
         subject_type: Set(change.subject_type.to_owned()),
         subject_id: Set(change.subject_id.clone()),
-        before: Set(before),
-        after: Set(after),
-        prev_hash: Set(head.hash.clone()),
-        hash: Set(hash.clone()),
-        algorithm: Set(core.audit_algorithm.as_str().to_owned()),
+        before: Set(change.before.as_ref().map(crate::hashchain::canonical_json)),
+        after: Set(change.after.as_ref().map(crate::hashchain::canonical_json)),
+        prev_hash: Set(None),
+        hash: Set(None),
+        algorithm: Set(None),
+        ..Default::default()
     }
     .insert(conn)
     .await?;
-    audit_head::Entity::update_many()
-        .col_expr(audit_head::Column::Hash, Expr::value(hash))
-        .filter(audit_head::Column::Id.eq(1))
-        .exec(conn)
-        .await?;
-    Ok(seq)
+    Ok(m.id)
+}
+
+/// Links committed, unlinked events into the chain, in batches, oldest first: each gets the
+/// next sequence number and a hash over its content and its predecessor's hash. Sequencers
+/// in several processes serialise on the `audit_head` row lock, taken before the pending
+/// rows are read, so no event is linked twice. Returns how many were linked.
+pub async fn sequence(core: &Core) -> Result<u64> {
+    let mut linked = 0;
+    loop {
+        let txn = core.db.begin().await?;
+        let row = txn
+            .query_one_raw(sea_orm::Statement::from_string(
+                txn.get_database_backend(),
+                "UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash".to_owned(),
+            ))
+            .await?
+            .ok_or_else(|| Error::Internal("audit head row missing".into()))?;
+        let (mut seq, mut prev): (i64, String) = (row.try_get("", "seq")?, row.try_get("", "hash")?);
+        let pending = audit_event::Entity::find()
+            .filter(audit_event::Column::Seq.is_null())
+            .order_by_asc(audit_event::Column::Id)
+            .limit(500)
+            .all(&txn)
+            .await?;
+        if pending.is_empty() {
+            txn.rollback().await?;
+            return Ok(linked);
+        }
+        let n = pending.len();
+        for e in pending {
+            seq += 1;
+            let before: Option<serde_json::Value> = e.before.as_deref().and_then(|b| serde_json::from_str(b).ok());
+            let after: Option<serde_json::Value> = e.after.as_deref().and_then(|b| serde_json::from_str(b).ok());
+            let hash = compute_hash(
+                core.audit_algorithm,
+                &ChainRecord {
+                    seq,
+                    at: e.at,
+                    actor_id: e.actor_id,
+                    actor_name: &e.actor_name,
+                    action: &e.action,
+                    subject_type: &e.subject_type,
+                    subject_id: &e.subject_id,
+                    before: before.as_ref(),
+                    after: after.as_ref(),
+                    prev_hash: &prev,
+                },
+            );
+            audit_event::Entity::update_many()
+                .col_expr(audit_event::Column::Seq, Expr::value(seq))
+                .col_expr(audit_event::Column::PrevHash, Expr::value(prev.clone()))
+                .col_expr(audit_event::Column::Hash, Expr::value(hash.clone()))
+                .col_expr(
+                    audit_event::Column::Algorithm,
+                    Expr::value(core.audit_algorithm.as_str()),
+                )
+                .filter(audit_event::Column::Id.eq(e.id))
+                .exec(&txn)
+                .await?;
+            prev = hash;
+        }
+        audit_head::Entity::update_many()
+            .col_expr(audit_head::Column::Seq, Expr::value(seq))
+            .col_expr(audit_head::Column::Hash, Expr::value(prev))
+            .filter(audit_head::Column::Id.eq(1))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        linked += n as u64;
+    }
 }
 
 fn to_stored(m: audit_event::Model) -> StoredEvent {
     StoredEvent {
-        seq: m.seq,
+        seq: m.seq.unwrap_or_default(),
         at: m.at,
         actor_id: m.actor_id,
         actor_name: m.actor_name,
@@ -115,15 +155,16 @@ fn to_stored(m: audit_event::Model) -> StoredEvent {
         subject_id: m.subject_id,
         before: m.before.and_then(|s| serde_json::from_str(&s).ok()),
         after: m.after.and_then(|s| serde_json::from_str(&s).ok()),
-        prev_hash: m.prev_hash,
-        hash: m.hash,
-        algorithm: m.algorithm,
+        prev_hash: m.prev_hash.unwrap_or_default(),
+        hash: m.hash.unwrap_or_default(),
+        algorithm: m.algorithm.unwrap_or_default(),
     }
 }
 
-/// Verifies the whole chain and every recorded checkpoint. No permission check: used by the
-/// CLI; the API calls [`verify_as`].
+/// Links pending events, then verifies the whole chain and every recorded checkpoint. No
+/// permission check: used by the CLI; the API calls [`verify_as`].
 pub async fn verify(core: &Core) -> Result<Verification> {
+    sequence(core).await?;
     let mut verifier = ChainVerifier::new(None);
     for cp in audit_checkpoint::Entity::find().all(&core.db).await? {
         verifier.expect_checkpoint(cp.head_seq, cp.head_hash);
@@ -137,7 +178,7 @@ pub async fn verify(core: &Core) -> Result<Verification> {
             .all(&core.db)
             .await?;
         let Some(last) = rows.last() else { break };
-        after = last.seq;
+        after = last.seq.unwrap_or(i64::MAX);
         for row in rows {
             // The verifier remembers the first break; keep feeding to count rows.
             let _ = verifier.feed(&to_stored(row));
@@ -198,6 +239,7 @@ pub async fn list(
     page: Page,
 ) -> Result<(Vec<audit_event::Model>, u64)> {
     actor.require(Operation::ViewAudit)?;
+    sequence(core).await?;
     let mut q = audit_event::Entity::find();
     if let Some((t, id)) = subject {
         q = q
@@ -206,7 +248,7 @@ pub async fn list(
     }
     let total = q.clone().count(&core.db).await?;
     let rows = q
-        .order_by_desc(audit_event::Column::Seq)
+        .order_by_desc(audit_event::Column::Id)
         .offset(page.offset)
         .limit(page.limit)
         .all(&core.db)
