@@ -105,6 +105,15 @@ enum BenchCommand {
         #[arg(long, default_value_t = 1_000_000)]
         tickets: usize,
     },
+    /// Catalog search latency: p95 over a query mix on a synthetic catalog (target p95 < 50 ms).
+    Search {
+        #[arg(long, default_value_t = 10_000)]
+        resources: usize,
+        #[arg(long, default_value_t = 50)]
+        fields: usize,
+        #[arg(long, default_value_t = 500)]
+        queries: usize,
+    },
     /// Ticket transitions per second (audit and outbox included) next to pgbench simple-update.
     /// Needs the global `--database-url postgres://...` (a server where it may create databases).
     Transitions {
@@ -178,6 +187,11 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     if let Command::Bench { command } = &cli.command {
         let out = match command {
             BenchCommand::Sla { tickets } => ecogov::bench::sla(*tickets),
+            BenchCommand::Search {
+                resources,
+                fields,
+                queries,
+            } => ecogov_domain::catalog::search::bench(*resources, *fields, *queries),
             BenchCommand::Transitions { seconds, clients } => {
                 let url = cli
                     .database_url

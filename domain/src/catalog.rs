@@ -1,6 +1,8 @@
 //! The data resource catalog (数据资源目录): resources, their fields (数据元), versions,
 //! grading, the Excel layout, schema drift and search.
 
+pub mod diff;
+pub mod lifecycle;
 pub mod model;
 pub mod search;
 pub mod xlsx;

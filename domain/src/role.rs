@@ -118,11 +118,17 @@ pub enum Operation {
     ManageJobs,
     /// Read the audit trail, verify it, record checkpoints.
     ViewAudit,
+    /// Read the data resource catalog (department users: published resources only).
+    ViewCatalog,
+    /// Create, edit, import and submit catalog resources.
+    ManageCatalog,
+    /// Approve, reject and take catalog resources offline.
+    ApproveCatalog,
 }
 
 impl Operation {
     /// All operations, for exhaustive tests.
-    pub const ALL: [Operation; 13] = [
+    pub const ALL: [Operation; 16] = [
         Operation::ViewTickets,
         Operation::CreateTicket,
         Operation::Comment,
@@ -136,6 +142,9 @@ impl Operation {
         Operation::ManageSlaPolicies,
         Operation::ManageJobs,
         Operation::ViewAudit,
+        Operation::ViewCatalog,
+        Operation::ManageCatalog,
+        Operation::ApproveCatalog,
     ];
 }
 
@@ -156,6 +165,9 @@ pub fn roles_for(op: Operation) -> &'static [Role] {
         Operation::ManageSlaPolicies => &[Admin],
         Operation::ManageJobs => &[Admin],
         Operation::ViewAudit => &[Auditor],
+        Operation::ViewCatalog => &[Manager, Operator, Auditor, Department],
+        Operation::ManageCatalog => &[Manager, Operator],
+        Operation::ApproveCatalog => &[Manager],
     }
 }
 

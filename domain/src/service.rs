@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod catalog;
 pub mod directory;
 pub mod notify;
 pub mod sla;
@@ -69,6 +70,8 @@ pub struct Core {
     pub public_url: Arc<str>,
     /// Sender address of emails.
     pub mail_from: Arc<str>,
+    /// This process's catalog search index (kept in step with the database on each search).
+    pub catalog_index: Arc<catalog::IndexState>,
 }
 
 impl std::fmt::Debug for Core {

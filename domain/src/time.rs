@@ -86,6 +86,8 @@ pub fn thing_name(what: &str) -> &'static str {
         "username" => "用户名",
         "department_code" => "部门编码",
         "session" => "会话",
+        "catalog_resource" => "数据资源",
+        "resource_code" => "资源代码",
         _ => "对象",
     }
 }

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod catalog;
 mod error;
 mod loaders;
 mod mutation;
@@ -10,10 +11,19 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{EmptySubscription, Schema};
 use ecogov_domain::service::{Actor, Core};
 
+pub use catalog::{CatalogMutation, CatalogQuery};
 pub use error::{ApiError, ApiResult};
 pub use loaders::{ClockLoader, DepartmentLoader, UserLoader};
-pub use mutation::MutationRoot;
-pub use query::QueryRoot;
+pub use mutation::CoreMutation;
+pub use query::CoreQuery;
+
+/// All queries.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct QueryRoot(CoreQuery, CatalogQuery);
+
+/// All mutations.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct MutationRoot(CoreMutation, CatalogMutation);
 
 /// The schema type.
 pub type EcogovSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
@@ -25,7 +35,7 @@ pub const MAX_COMPLEXITY: usize = 5_000;
 
 /// Builds the schema with its limits. Per-request data comes from [`RequestContext`].
 pub fn build_schema(core: Core) -> EcogovSchema {
-    Schema::build(QueryRoot, MutationRoot, EmptySubscription)
+    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
         .data(core)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
@@ -34,7 +44,9 @@ pub fn build_schema(core: Core) -> EcogovSchema {
 
 /// The SDL of the schema (committed as `graphql/schema.graphql`).
 pub fn sdl() -> String {
-    Schema::build(QueryRoot, MutationRoot, EmptySubscription).finish().sdl()
+    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
+        .finish()
+        .sdl()
 }
 
 /// Who is calling, as resolved by the HTTP layer from the bearer token.

@@ -167,10 +167,11 @@ fn ids(field: &str, v: &[ID]) -> Result<Vec<i64>, ApiError> {
 }
 
 /// The mutation root.
-pub struct MutationRoot;
+#[derive(Default)]
+pub struct CoreMutation;
 
 #[Object]
-impl MutationRoot {
+impl CoreMutation {
     /// Logs in; returns a bearer token.
     async fn login(
         &self,

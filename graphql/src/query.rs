@@ -119,10 +119,11 @@ pub enum TicketSort {
 }
 
 /// The query root.
-pub struct QueryRoot;
+#[derive(Default)]
+pub struct CoreQuery;
 
 #[Object]
-impl QueryRoot {
+impl CoreQuery {
     /// The caller.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
         let a = actor(ctx)?;

@@ -151,11 +151,16 @@ async fn a_page_of_tickets_costs_a_constant_number_of_queries() {
     }
     let q = "query($n:Int){ tickets(first: $n) { edges { node { id title assignee { displayName department { name } } department { name manager { displayName } } sla { clock deadlineAt breachedAt } } } } }";
     let mut cost = Vec::new();
+    // The background audit sequencer also runs statements: take the least of a few runs.
     for n in [5, 50] {
-        let before = app.db_queries.load(Ordering::SeqCst);
-        let d = app.ok(&c.manager.1, q, json!({"n": n})).await;
-        assert_eq!(d["tickets"]["edges"].as_array().unwrap().len(), n as usize);
-        cost.push(app.db_queries.load(Ordering::SeqCst) - before);
+        let mut best = u64::MAX;
+        for _ in 0..5 {
+            let before = app.db_queries.load(Ordering::SeqCst);
+            let d = app.ok(&c.manager.1, q, json!({"n": n})).await;
+            assert_eq!(d["tickets"]["edges"].as_array().unwrap().len(), n as usize);
+            best = best.min(app.db_queries.load(Ordering::SeqCst) - before);
+        }
+        cost.push(best);
     }
     assert_eq!(cost[0], cost[1], "queries for 5 vs 50 tickets: {cost:?}");
     assert!(cost[1] <= 10, "{cost:?}");

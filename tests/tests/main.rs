@@ -6,6 +6,7 @@
 mod api;
 mod audit;
 mod auth;
+mod catalog;
 mod email;
 mod permissions;
 mod sla;

@@ -22,6 +22,9 @@ const MATRIX: &[(Operation, &str)] = &[
     (Operation::ManageSlaPolicies, "A"),
     (Operation::ManageJobs, "A"),
     (Operation::ViewAudit, "U"),
+    (Operation::ViewCatalog, "MOUD"),
+    (Operation::ManageCatalog, "MO"),
+    (Operation::ApproveCatalog, "M"),
 ];
 
 fn letter(r: Role) -> char {
@@ -76,6 +79,16 @@ async fn every_role_against_every_operation_through_the_api() {
         .unwrap()
         .to_owned();
 
+    // A catalog resource under review, submitted by the operator (so the manager may approve).
+    let op_token = &tokens.iter().find(|(r, _)| *r == Role::Operator).unwrap().1;
+    let cat = app.ok(op_token, "mutation { createCatalogResource(input:{code:\"R-0\", name:\"资源\", classification:[\"1\"], providerDepartment:\"EXT\", shareType:\"无条件共享\", openType:\"不予开放\", updateCycle:\"每日\"}) { id } }", json!({})).await["createCatalogResource"]["id"].as_str().unwrap().to_owned();
+    app.ok(
+        op_token,
+        "mutation($id:ID!){ catalogTransition(id:$id, event: SUBMIT, expectedVersion: 1) { status } }",
+        json!({"id": cat}),
+    )
+    .await;
+
     for (i, (role, tok)) in tokens.iter().enumerate() {
         for (op, _) in MATRIX {
             let (query, vars) = match op {
@@ -92,6 +105,9 @@ async fn every_role_against_every_operation_through_the_api() {
                 Operation::ManageSlaPolicies => ("mutation { setSlaPolicy(input:{kind: DATA_REQUEST, feedbackMinutes: 420, resolutionMinutes: 2100}) { kind } }".to_owned(), json!({})),
                 Operation::ManageJobs => ("{ notifications { edges { node { id } } } }".to_owned(), json!({})),
                 Operation::ViewAudit => ("{ auditEvents(first: 1) { edges { node { seq } } } }".to_owned(), json!({})),
+                Operation::ViewCatalog => ("{ catalogResources { edges { node { code } } } }".to_owned(), json!({})),
+                Operation::ManageCatalog => (format!("mutation {{ createCatalogResource(input:{{code:\"R-{i}\", name:\"资源\", classification:[\"1\"], providerDepartment:\"EXT\", shareType:\"无条件共享\", openType:\"不予开放\", updateCycle:\"每日\"}}) {{ id }} }}"), json!({})),
+                Operation::ApproveCatalog => ("mutation($id:ID!){ catalogTransition(id:$id, event: APPROVE, expectedVersion: 2) { status } }".to_owned(), json!({"id": cat})),
             };
             let r = app.gql(Some(tok), &query, vars).await;
             let code = r["errors"][0]["extensions"]["code"].as_str();

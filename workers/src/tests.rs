@@ -50,6 +50,7 @@ async fn test_core(dir: &Path) -> anyhow::Result<Core> {
         security: SecurityPolicy::default(),
         public_url: "http://localhost:8080".into(),
         mail_from: "生态环境局 <noreply@ecogov.local>".into(),
+        catalog_index: Default::default(),
     })
 }
 
