@@ -112,7 +112,9 @@ pub enum Change {
 pub struct Drift {
     /// The table as bound in the catalog.
     pub table: String,
-    /// The changes, renames first, then removals, additions and per-column changes.
+    /// The changes in a stable order: each rename (followed by that column's type, length or
+    /// nullability changes), removals in catalog order, additions in table order, then the
+    /// changes of same-named columns in table order.
     pub changes: Vec<Change>,
 }
 
