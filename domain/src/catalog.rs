@@ -2,6 +2,8 @@
 //! grading, the Excel layout, schema drift and search.
 
 pub mod diff;
+pub mod drift;
+pub mod introspect;
 pub mod lifecycle;
 pub mod model;
 pub mod search;
