@@ -39,6 +39,7 @@ pub fn core(settings: &Settings, db: DatabaseConnection, clock: SharedClock) -> 
         public_url: Arc::from(settings.public_url.as_str()),
         mail_from: Arc::from(settings.mail_from.as_str()),
         catalog_index: Default::default(),
+        secrets: ecogov_domain::secretbox::SecretBox::new(&settings.credentials_key_bytes()?),
     })
 }
 

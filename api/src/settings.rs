@@ -57,6 +57,7 @@ pub struct RawSettings {
     pub public_url: Option<String>,
     pub mail_from: Option<String>,
     pub signing_key: Option<Secret>,
+    pub credentials_key: Option<Secret>,
     pub admin_password: Option<Secret>,
     pub audit_algorithm: Option<String>,
     pub demo: Option<bool>,
@@ -76,6 +77,7 @@ impl RawSettings {
     pub fn merge(mut self, other: RawSettings) -> Self {
         macro_rules! take { ($($f:ident),*) => { $( if other.$f.is_some() { self.$f = other.$f; } )* } }
         take!(
+            credentials_key,
             token_ttl_hours,
             mode,
             data_dir,
@@ -126,6 +128,8 @@ pub struct Settings {
     pub mail_from: String,
     /// Token signing key; None = generated and kept in the data directory (embedded only).
     pub signing_key: Option<Secret>,
+    /// Key that encrypts data-source credentials at rest; None = generated in the data dir.
+    pub credentials_key: Option<Secret>,
     /// First admin's password.
     pub admin_password: Option<Secret>,
     /// sha256 or sm3.
@@ -194,6 +198,7 @@ impl Settings {
             listen,
             mail_from: raw.mail_from.unwrap_or_else(|| "ecogov@localhost".into()),
             signing_key: raw.signing_key,
+            credentials_key: raw.credentials_key,
             admin_password: raw.admin_password,
             audit_algorithm: raw.audit_algorithm.unwrap_or_else(|| "sha256".into()),
             demo: raw.demo.unwrap_or(mode == Mode::Embedded),
@@ -239,6 +244,11 @@ impl Settings {
                 }
                 Some(_) => {}
             }
+            if self.credentials_key.as_ref().is_none_or(|k| k.expose().len() < 32) {
+                bail!(
+                    "production mode refuses a generated credentials key: set ECOGOV_CREDENTIALS_KEY (at least 32 characters, kept with your backups)"
+                );
+            }
             if self.database_url.starts_with("sqlite:") {
                 bail!("production mode needs PostgreSQL: set ECOGOV_DATABASE_URL=postgres://...");
             }
@@ -254,10 +264,19 @@ impl Settings {
 
     /// The signing key: configured, or generated once and kept in the data directory.
     pub fn signing_key_bytes(&self) -> anyhow::Result<Vec<u8>> {
-        if let Some(k) = &self.signing_key {
+        self.key_bytes(self.signing_key.as_ref(), "signing.key")
+    }
+
+    /// The credentials key: configured, or generated once and kept in the data directory.
+    pub fn credentials_key_bytes(&self) -> anyhow::Result<Vec<u8>> {
+        self.key_bytes(self.credentials_key.as_ref(), "credentials.key")
+    }
+
+    fn key_bytes(&self, configured: Option<&Secret>, file: &str) -> anyhow::Result<Vec<u8>> {
+        if let Some(k) = configured {
             return Ok(k.expose().as_bytes().to_vec());
         }
-        let path = self.data_dir.join("signing.key");
+        let path = self.data_dir.join(file);
         if let Ok(existing) = std::fs::read_to_string(&path) {
             return Ok(existing.trim().as_bytes().to_vec());
         }
@@ -301,6 +320,7 @@ mod tests {
             redis_url: Some("redis://127.0.0.1".into()),
             smtp_url: Some("smtp://127.0.0.1:25".into()),
             signing_key: Some(Secret::new("k".repeat(40))),
+            credentials_key: Some(Secret::new("c".repeat(40))),
             demo: Some(false),
             ..Default::default()
         };

@@ -9,6 +9,7 @@ pub mod hashchain;
 pub mod ident;
 pub mod password;
 pub mod role;
+pub mod secretbox;
 pub mod sensitivity;
 pub mod service;
 pub mod sla;

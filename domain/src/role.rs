@@ -124,11 +124,15 @@ pub enum Operation {
     ManageCatalog,
     /// Approve, reject and take catalog resources offline.
     ApproveCatalog,
+    /// Register data-source connections (credentials).
+    ManageDataSources,
+    /// List data sources, test connections, check schema drift.
+    UseDataSources,
 }
 
 impl Operation {
     /// All operations, for exhaustive tests.
-    pub const ALL: [Operation; 16] = [
+    pub const ALL: [Operation; 18] = [
         Operation::ViewTickets,
         Operation::CreateTicket,
         Operation::Comment,
@@ -145,6 +149,8 @@ impl Operation {
         Operation::ViewCatalog,
         Operation::ManageCatalog,
         Operation::ApproveCatalog,
+        Operation::ManageDataSources,
+        Operation::UseDataSources,
     ];
 }
 
@@ -168,6 +174,8 @@ pub fn roles_for(op: Operation) -> &'static [Role] {
         Operation::ViewCatalog => &[Manager, Operator, Auditor, Department],
         Operation::ManageCatalog => &[Manager, Operator],
         Operation::ApproveCatalog => &[Manager],
+        Operation::ManageDataSources => &[Admin],
+        Operation::UseDataSources => &[Admin, Manager, Operator],
     }
 }
 

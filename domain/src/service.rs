@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod catalog;
+pub mod datasource;
 pub mod directory;
 pub mod notify;
 pub mod sla;
@@ -70,6 +71,8 @@ pub struct Core {
     pub public_url: Arc<str>,
     /// Sender address of emails.
     pub mail_from: Arc<str>,
+    /// Encrypts data-source credentials at rest.
+    pub secrets: crate::secretbox::SecretBox,
     /// This process's catalog search index (kept in step with the database on each search).
     pub catalog_index: Arc<catalog::IndexState>,
 }
@@ -83,6 +86,21 @@ impl std::fmt::Debug for Core {
 }
 
 impl Core {
+    /// Begins a write transaction. On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken
+    /// up front, so a transaction that reads before it writes waits (busy timeout) for another
+    /// process's writer instead of failing with "database is locked" on upgrade. PostgreSQL
+    /// ignores the mode.
+    pub async fn begin(&self) -> Result<sea_orm::DatabaseTransaction> {
+        use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+        Ok(self
+            .db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await?)
+    }
+
     /// Now, from the injected clock, at database precision.
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         crate::time::db_precision(self.clock.now())

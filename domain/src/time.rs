@@ -88,6 +88,8 @@ pub fn thing_name(what: &str) -> &'static str {
         "session" => "会话",
         "catalog_resource" => "数据资源",
         "resource_code" => "资源代码",
+        "data_source" => "数据源",
+        "data_source_code" => "数据源编码",
         _ => "对象",
     }
 }

@@ -10,8 +10,10 @@ use ecogov_domain::catalog::lifecycle::Event;
 use ecogov_domain::catalog::model::{
     DataType, FieldDraft, Grade, OpenType, ResourceDraft, ResourceFormat, ShareType, UpdateCycle,
 };
+use ecogov_domain::entity::data_source;
 use ecogov_domain::entity::{catalog_resource, catalog_version};
 use ecogov_domain::service::catalog::{self, CatalogFilter};
+use ecogov_domain::service::datasource;
 
 use crate::error::ApiError;
 use crate::query::{actor, core, paginate, parse_id};
@@ -562,5 +564,159 @@ impl CatalogMutation {
                 .collect(),
             rows_read: o.rows_read as i32,
         })
+    }
+}
+
+/// A connection to a database holding governed data. The URL is shown without its password.
+pub struct DataSource(pub data_source::Model);
+
+#[Object]
+impl DataSource {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// Code used in bound tables (`code.table`).
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// postgres, mysql or sqlite.
+    async fn kind(&self) -> &str {
+        &self.0.kind
+    }
+    /// The connection URL with the password replaced by `***`.
+    async fn url(&self) -> &str {
+        &self.0.url_display
+    }
+    async fn source_system(&self) -> &str {
+        &self.0.source_system
+    }
+    async fn checked_at(&self) -> Option<DateTime<Utc>> {
+        self.0.checked_at
+    }
+    async fn check_ok(&self) -> Option<bool> {
+        self.0.check_ok
+    }
+    async fn latency_ms(&self) -> Option<i64> {
+        self.0.latency_ms
+    }
+    async fn check_error(&self) -> Option<&str> {
+        self.0.check_error.as_deref()
+    }
+}
+
+/// Result of a connection test.
+#[derive(SimpleObject)]
+pub struct ConnectionTest {
+    /// Reachable.
+    pub ok: bool,
+    /// `SELECT 1` round trip.
+    pub latency_ms: Option<i64>,
+    /// Why not.
+    pub error: Option<String>,
+}
+
+/// Schema drift of one bound table.
+#[derive(SimpleObject)]
+pub struct SchemaDrift {
+    /// `data_source_code.table`.
+    pub table: String,
+    /// No difference.
+    pub clean: bool,
+    /// Summary in Chinese.
+    pub summary: String,
+    /// The changes (missing table, added, removed, renamed-looking, type/length/nullability).
+    pub changes: Json<serde_json::Value>,
+}
+
+/// Data-source queries.
+#[derive(Default)]
+pub struct DataSourceQuery;
+
+#[Object]
+impl DataSourceQuery {
+    /// Registered data sources.
+    async fn data_sources(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<DataSource>> {
+        Ok(datasource::list(core(ctx)?, actor(ctx)?)
+            .await
+            .map_err(ApiError)?
+            .into_iter()
+            .map(DataSource)
+            .collect())
+    }
+}
+
+/// Data-source mutations.
+#[derive(Default)]
+pub struct DataSourceMutation;
+
+#[Object]
+impl DataSourceMutation {
+    /// Registers a data source; the URL (with credentials) is encrypted at rest.
+    async fn create_data_source(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+        name: String,
+        url: String,
+        #[graphql(default)] source_system: String,
+    ) -> async_graphql::Result<DataSource> {
+        let m = datasource::create(
+            core(ctx)?,
+            actor(ctx)?,
+            datasource::NewDataSource {
+                code,
+                name,
+                url,
+                source_system,
+            },
+        )
+        .await
+        .map_err(ApiError)?;
+        Ok(DataSource(m))
+    }
+
+    /// Tests reachability and latency.
+    async fn test_data_source(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ConnectionTest> {
+        let r = datasource::test(core(ctx)?, actor(ctx)?, parse_id("id", &id)?)
+            .await
+            .map_err(ApiError)?;
+        Ok(ConnectionTest {
+            ok: r.ok,
+            latency_ms: r.latency_ms,
+            error: r.error,
+        })
+    }
+
+    /// Compares a resource's bound tables with the real tables; drift opens or updates a
+    /// metadata-drift ticket.
+    async fn check_schema_drift(&self, ctx: &Context<'_>, resource_id: ID) -> async_graphql::Result<Vec<SchemaDrift>> {
+        let d = datasource::check_drift(core(ctx)?, actor(ctx)?, parse_id("resourceId", &resource_id)?)
+            .await
+            .map_err(ApiError)?;
+        Ok(d.into_iter()
+            .map(|d| SchemaDrift {
+                clean: d.is_empty(),
+                summary: d.summary_zh(),
+                changes: Json(serde_json::to_value(&d.changes).unwrap_or_default()),
+                table: d.table,
+            })
+            .collect())
+    }
+
+    /// Adopts a bound table's real structure into the catalog (a new version).
+    async fn adopt_schema_drift(
+        &self,
+        ctx: &Context<'_>,
+        resource_id: ID,
+        table: String,
+    ) -> async_graphql::Result<CatalogResource> {
+        Ok(CatalogResource(
+            datasource::adopt_drift(core(ctx)?, actor(ctx)?, parse_id("resourceId", &resource_id)?, &table)
+                .await
+                .map_err(ApiError)?,
+        ))
     }
 }

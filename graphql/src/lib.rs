@@ -11,7 +11,7 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{EmptySubscription, Schema};
 use ecogov_domain::service::{Actor, Core};
 
-pub use catalog::{CatalogMutation, CatalogQuery};
+pub use catalog::{CatalogMutation, CatalogQuery, DataSourceMutation, DataSourceQuery};
 pub use error::{ApiError, ApiResult};
 pub use loaders::{ClockLoader, DepartmentLoader, UserLoader};
 pub use mutation::CoreMutation;
@@ -19,11 +19,11 @@ pub use query::CoreQuery;
 
 /// All queries.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct QueryRoot(CoreQuery, CatalogQuery);
+pub struct QueryRoot(CoreQuery, CatalogQuery, DataSourceQuery);
 
 /// All mutations.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct MutationRoot(CoreMutation, CatalogMutation);
+pub struct MutationRoot(CoreMutation, CatalogMutation, DataSourceMutation);
 
 /// The schema type.
 pub type EcogovSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

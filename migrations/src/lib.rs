@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261204_000001_core;
 mod m20261204_000002_catalog;
+mod m20261204_000003_data_sources;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261204_000001_core::Migration),
             Box::new(m20261204_000002_catalog::Migration),
+            Box::new(m20261204_000003_data_sources::Migration),
         ]
     }
 }

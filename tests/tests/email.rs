@@ -88,7 +88,9 @@ async fn exhausted_emails_are_dead_letters_an_admin_can_retry() {
     .await;
     for attempt in 1..=4 {
         wait_status(&app, &admin, "pending", attempt).await;
-        app.clock.advance(chrono::Duration::hours(2));
+        // Past the backoff (30 s, 1, 2, 4 min) but far from any SLA warning, whose emails would
+        // take the injected failures.
+        app.clock.advance(chrono::Duration::minutes(5));
     }
     wait_status(&app, &admin, "dead", 5).await;
     let dead = app

@@ -7,6 +7,7 @@ mod api;
 mod audit;
 mod auth;
 mod catalog;
+mod datasources;
 mod email;
 mod permissions;
 mod sla;

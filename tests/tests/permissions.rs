@@ -25,6 +25,8 @@ const MATRIX: &[(Operation, &str)] = &[
     (Operation::ViewCatalog, "MOUD"),
     (Operation::ManageCatalog, "MO"),
     (Operation::ApproveCatalog, "M"),
+    (Operation::ManageDataSources, "A"),
+    (Operation::UseDataSources, "AMO"),
 ];
 
 fn letter(r: Role) -> char {
@@ -107,6 +109,8 @@ async fn every_role_against_every_operation_through_the_api() {
                 Operation::ViewAudit => ("{ auditEvents(first: 1) { edges { node { seq } } } }".to_owned(), json!({})),
                 Operation::ViewCatalog => ("{ catalogResources { edges { node { code } } } }".to_owned(), json!({})),
                 Operation::ManageCatalog => (format!("mutation {{ createCatalogResource(input:{{code:\"R-{i}\", name:\"资源\", classification:[\"1\"], providerDepartment:\"EXT\", shareType:\"无条件共享\", openType:\"不予开放\", updateCycle:\"每日\"}}) {{ id }} }}"), json!({})),
+                Operation::ManageDataSources => (format!("mutation {{ createDataSource(code:\"ds{i}\", name:\"库\", url:\"sqlite::memory:\") {{ id }} }}"), json!({})),
+                Operation::UseDataSources => ("{ dataSources { code } }".to_owned(), json!({})),
                 Operation::ApproveCatalog => ("mutation($id:ID!){ catalogTransition(id:$id, event: APPROVE, expectedVersion: 2) { status } }".to_owned(), json!({"id": cat})),
             };
             let r = app.gql(Some(tok), &query, vars).await;

@@ -84,7 +84,7 @@ async fn overdue_ticket_yields_exactly_one_breach_email_and_one_escalation() {
         json!({"event": "ASSIGN", "assigneeId": c.operator.0}),
     )
     .await;
-    let assigned = app.smtp.wait_for(1, Duration::from_secs(15)).await;
+    let assigned = app.smtp.wait_for(1, Duration::from_secs(60)).await;
     assert_eq!(assigned.len(), 1);
 
     // Tuesday 10:00: the feedback deadline (Tuesday 09:00) has passed.
@@ -93,7 +93,7 @@ async fn overdue_ticket_yields_exactly_one_breach_email_and_one_escalation() {
     assert_eq!(first.breaches, 1);
     // Scanning again (and the background scanner) must not send anything more.
     assert_eq!(app.scan().await.notifications, 0);
-    let mails = app.smtp.wait_for(3, Duration::from_secs(15)).await;
+    let mails = app.smtp.wait_for(3, Duration::from_secs(60)).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     let mails_later = app.smtp.received();
     assert_eq!(

@@ -171,7 +171,7 @@ async fn closed_loop_with_rejection_and_independent_review() {
     assert_eq!(t["state"], "RECTIFYING");
 
     // The assignee got an assignment email and a rejection email, in Chinese, over SMTP.
-    let mails = app.smtp.wait_for(2, std::time::Duration::from_secs(15)).await;
+    let mails = app.smtp.wait_for(2, std::time::Duration::from_secs(60)).await;
     let subjects: Vec<String> = mails.iter().map(|m| m.subject()).collect();
     assert!(
         subjects.contains(&"【生态环境数据治理】新工单待处理".to_owned()),

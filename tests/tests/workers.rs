@@ -39,10 +39,10 @@ async fn two_worker_processes_send_each_breach_once() {
             .await,
         );
     }
-    app.smtp.wait_for(5, Duration::from_secs(20)).await;
+    app.smtp.wait_for(5, Duration::from_secs(60)).await;
     app.clock.set(crate::sh(2026, 12, 8, 10, 0));
     // Both processes scan (every second) and relay; 5 breaches + 5 escalations.
-    let mails = app.smtp.wait_for(15, Duration::from_secs(30)).await;
+    let mails = app.smtp.wait_for(15, Duration::from_secs(60)).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     let mails_later = app.smtp.received();
     assert_eq!(mails.len(), 15);
@@ -99,7 +99,7 @@ async fn a_job_held_by_a_killed_worker_is_sent_once_after_its_lease() {
     assert!(app.smtp.received().is_empty());
     // After the lease, the relay takes it again and it is delivered exactly once.
     app.clock.advance(chrono::Duration::minutes(15));
-    let mails = app.smtp.wait_for(1, Duration::from_secs(20)).await;
+    let mails = app.smtp.wait_for(1, Duration::from_secs(60)).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(mails.len(), 1);
     assert_eq!(app.smtp.received().len(), 1);

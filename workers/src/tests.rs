@@ -51,6 +51,7 @@ async fn test_core(dir: &Path) -> anyhow::Result<Core> {
         public_url: "http://localhost:8080".into(),
         mail_from: "生态环境局 <noreply@ecogov.local>".into(),
         catalog_index: Default::default(),
+        secrets: ecogov_domain::secretbox::SecretBox::new(b"test"),
     })
 }
 

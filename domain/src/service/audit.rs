@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::prelude::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set, TransactionTrait,
+    Set,
 };
 use serde::Serialize;
 
@@ -81,7 +81,7 @@ pub async fn append<C: ConnectionTrait>(
 pub async fn sequence(core: &Core) -> Result<u64> {
     let mut linked = 0;
     loop {
-        let txn = core.db.begin().await?;
+        let txn = core.begin().await?;
         let row = txn
             .query_one_raw(sea_orm::Statement::from_string(
                 txn.get_database_backend(),

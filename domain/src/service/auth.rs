@@ -8,7 +8,6 @@
 use chrono::Duration;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use serde_json::json;
 
@@ -74,7 +73,7 @@ pub async fn login(core: &Core, username: &str, password: &str, client_addr: &st
         }
     };
 
-    let txn = core.db.begin().await?;
+    let txn = core.begin().await?;
     login_attempt::ActiveModel {
         username: Set(username.to_owned()),
         client_addr: Set(client_addr.to_owned()),
@@ -244,7 +243,7 @@ pub async fn authenticate(core: &Core, token: &str) -> Result<Actor> {
 /// Revokes the caller's session.
 pub async fn logout(core: &Core, actor: &Actor) -> Result<()> {
     let now = core.now();
-    let txn = core.db.begin().await?;
+    let txn = core.begin().await?;
     session::Entity::update_many()
         .col_expr(session::Column::RevokedAt, sea_orm::prelude::Expr::value(now))
         .filter(session::Column::Sid.eq(actor.sid.clone()))

@@ -11,7 +11,6 @@ use std::sync::{Mutex, OnceLock, PoisonError};
 use chrono::{Datelike, NaiveDate, NaiveTime};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use serde_json::json;
 
@@ -144,7 +143,7 @@ async fn build<C: ConnectionTrait>(conn: &C) -> Result<WorkCalendar> {
 
 /// Seeds the built-in years if the calendar is empty (first start). Idempotent.
 pub async fn seed_builtin(core: &Core) -> Result<usize> {
-    let txn = core.db.begin().await?;
+    let txn = core.begin().await?;
     if calendar_day::Entity::find()
         .filter(calendar_day::Column::Source.eq("builtin"))
         .count(&txn)
@@ -217,7 +216,7 @@ pub async fn set_days(core: &Core, actor: &Actor, days: Vec<DayEdit>, replace_ye
         }
     }
     let now = core.now();
-    let txn = core.db.begin().await?;
+    let txn = core.begin().await?;
     let old_cal = load(&txn).await?;
     if let Some(y) = replace_year {
         let from = NaiveDate::from_ymd_opt(y, 1, 1).ok_or_else(|| Error::invalid("year", "年份无效"))?;
@@ -276,7 +275,7 @@ pub async fn set_hours(core: &Core, actor: &Actor, periods: Vec<(String, String)
     }
     let hours = parse_hours(&serde_json::to_string(&periods).unwrap_or_default())?;
     let now = core.now();
-    let txn = core.db.begin().await?;
+    let txn = core.begin().await?;
     let old_cal = load(&txn).await?;
     let before = json!({ "hours": setting(&txn, HOURS_KEY).await?, "mode": setting(&txn, MODE_KEY).await? });
     put_setting(&txn, HOURS_KEY, hours_json(&hours), now).await?;

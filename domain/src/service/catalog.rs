@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -215,7 +215,7 @@ async fn create_in(
 pub async fn create(core: &Core, actor: &Actor, entry: Snapshot) -> Result<catalog_resource::Model> {
     actor.require(Operation::ManageCatalog)?;
     let e = normalise(entry);
-    let txn = core.db.begin().await?;
+    let txn = core.begin().await?;
     check_entry(&txn, &e).await?;
     let m = create_in(core, &txn, actor, &e, "新建").await?;
     txn.commit().await?;
@@ -302,7 +302,7 @@ pub async fn update(
 ) -> Result<catalog_resource::Model> {
     actor.require(Operation::ManageCatalog)?;
     let e = normalise(entry);
-    let txn = core.db.begin().await?;
+    let txn = core.begin().await?;
     let current = catalog_resource::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -334,7 +334,7 @@ pub async fn transition(
         Event::Approve | Event::Reject | Event::Offline => Operation::ApproveCatalog,
         Event::Submit | Event::Resubmit => Operation::ManageCatalog,
     })?;
-    let txn = core.db.begin().await?;
+    let txn = core.begin().await?;
     let r = catalog_resource::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -614,7 +614,7 @@ pub async fn import(
 ) -> Result<ImportOutcome> {
     actor.require(Operation::ManageCatalog)?;
     let report = xlsx::import(bytes, SUB_LEVELS).map_err(|e| Error::invalid("file", e.to_string()))?;
-    let txn = core.db.begin().await?;
+    let txn = core.begin().await?;
     let mut problems = report.problems.clone();
     let mut plan = Vec::new();
     for entry in report.entries {

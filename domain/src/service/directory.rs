@@ -7,7 +7,7 @@
 use sea_orm::prelude::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -90,7 +90,7 @@ pub async fn create_user(core: &Core, actor: Option<&Actor>, input: NewUser) -> 
     }
     let hash = Password::parse(&input.password, &input.username)?.hash()?;
     let now = core.now();
-    let txn = core.db.begin().await?;
+    let txn = core.begin().await?;
     if let Some(d) = input.department_id
         && department::Entity::find_by_id(d).one(&txn).await?.is_none()
     {
@@ -226,7 +226,7 @@ pub async fn change_own_password(core: &Core, actor: &Actor, old: &str, new: &st
 pub async fn revoke_sessions(core: &Core, actor: &Actor, user_id: i64) -> Result<u64> {
     actor.require(Operation::ManageSecurity)?;
     let n = revoke_all(core, user_id).await?;
-    let txn = core.db.begin().await?;
+    let txn = core.begin().await?;
     audit::append(
         core,
         &txn,
@@ -264,7 +264,7 @@ async fn update_user(
 ) -> Result<user::Model> {
     let now = core.now();
     let before = user_json(&target);
-    let txn = core.db.begin().await?;
+    let txn = core.begin().await?;
     let mut am = target.into_active_model();
     f(&mut am);
     am.updated_at = Set(now);
@@ -345,7 +345,7 @@ pub async fn create_department(core: &Core, actor: Option<&Actor>, input: NewDep
         return Err(Error::invalid("name", "部门名称不能为空且不超过 64 字"));
     }
     let now = core.now();
-    let txn = core.db.begin().await?;
+    let txn = core.begin().await?;
     if let Some(m) = input.manager_id
         && user::Entity::find_by_id(m).one(&txn).await?.is_none()
     {
@@ -390,7 +390,7 @@ pub async fn set_department_manager(
 ) -> Result<department::Model> {
     actor.require(Operation::ManageDepartments)?;
     let now = core.now();
-    let txn = core.db.begin().await?;
+    let txn = core.begin().await?;
     let d = department::Entity::find_by_id(department_id)
         .one(&txn)
         .await?

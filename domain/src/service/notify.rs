@@ -15,7 +15,7 @@ use sea_orm::prelude::Expr;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -414,7 +414,7 @@ pub async fn list(
 pub async fn retry(core: &Core, actor: &Actor, id: i64) -> Result<notification::Model> {
     actor.require(Operation::ManageJobs)?;
     let now = core.now();
-    let txn = core.db.begin().await?;
+    let txn = core.begin().await?;
     let n = notification::Entity::find_by_id(id)
         .one(&txn)
         .await?

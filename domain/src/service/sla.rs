@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -264,7 +264,7 @@ pub async fn set_policy(core: &Core, actor: &Actor, edit: PolicyEdit) -> Result<
     }
     let severity = edit.severity.map(|s| s.as_str()).unwrap_or(ANY);
     let now = core.now();
-    let txn = core.db.begin().await?;
+    let txn = core.begin().await?;
     let cal = super::calendar::load(&txn).await?;
     let existing = sla_policy::Entity::find()
         .filter(sla_policy::Column::Kind.eq(edit.kind.as_str()))
@@ -375,7 +375,7 @@ pub async fn scan(core: &Core) -> Result<ScanReport> {
         if !needs_warning && !needs_breach {
             continue;
         }
-        let txn = core.db.begin().await?;
+        let txn = core.begin().await?;
         // Claim the clock at this deadline version; a concurrent scanner's claim wins once.
         let mut claim = sla_clock::Entity::update_many()
             .filter(sla_clock::Column::Id.eq(c.id))

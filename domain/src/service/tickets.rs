@@ -12,7 +12,7 @@ use sea_orm::prelude::Expr;
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait, TryIntoModel,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TryIntoModel,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -253,7 +253,7 @@ pub async fn create(core: &Core, actor: &Actor, input: NewTicket) -> Result<tick
     } else {
         input.department_id
     };
-    let txn = core.db.begin().await?;
+    let txn = core.begin().await?;
     if let Some(d) = department_id
         && crate::entity::department::Entity::find_by_id(d)
             .one(&txn)
@@ -363,7 +363,7 @@ pub async fn report_finding(core: &Core, finding: Finding) -> Result<(ticket::Mo
     // Two tries: if a concurrent reporter created the ticket between our lookup and insert,
     // the unique index rejects ours and the second try records an occurrence.
     for _ in 0..2 {
-        let txn = core.db.begin().await?;
+        let txn = core.begin().await?;
         let now = core.now();
         let actor = Actor::system();
         let open = ticket::Entity::find()
@@ -529,7 +529,7 @@ async fn transition_once(
     event: Event,
     input: &TransitionInput,
 ) -> Result<ticket::Model> {
-    let txn = core.db.begin().await?;
+    let txn = core.begin().await?;
     let now = core.now();
     let t = ticket::Entity::find_by_id(ticket_id)
         .one(&txn)
@@ -737,7 +737,7 @@ pub async fn comment(core: &Core, actor: &Actor, ticket_id: i64, body: &str) -> 
     check_text("body", body, MAX_TEXT, true)?;
     let t = get(core, actor, ticket_id).await?;
     let now = core.now();
-    let txn = core.db.begin().await?;
+    let txn = core.begin().await?;
     let c = ticket_comment::ActiveModel {
         ticket_id: Set(t.id),
         author_id: Set(actor.id),
@@ -789,7 +789,7 @@ pub async fn set_watcher(core: &Core, actor: &Actor, ticket_id: i64, user_id: i6
     actor.require(Operation::ManageWatchers)?;
     let t = get(core, actor, ticket_id).await?;
     let now = core.now();
-    let txn = core.db.begin().await?;
+    let txn = core.begin().await?;
     check_user(&txn, "userId", user_id, &Role::ALL).await?;
     if watching {
         add_watcher_row(&txn, t.id, user_id).await?;
@@ -838,7 +838,7 @@ pub async fn upload_evidence(
     let t = get(core, actor, ticket_id).await?;
     let sha = core.blobs.put(bytes).await?;
     let now = core.now();
-    let txn = core.db.begin().await?;
+    let txn = core.begin().await?;
     let a = attachment::ActiveModel {
         ticket_id: Set(t.id),
         file_name: Set(file_name.to_owned()),
