@@ -71,9 +71,12 @@ pub async fn prepare_counted(
     let core = bootstrap::core(settings, db, clock)?;
     let first = bootstrap::first_start(&core, settings).await?;
     let queue = match &settings.redis_url {
-        Some(url) => Queue::redis(url, &settings.redis_namespace)
-            .await
-            .with_context(|| format!("cannot connect to Redis ({})", crate::db::redact(url)))?,
+        Some(url) => Queue::redis(url, &settings.redis_namespace).await.with_context(|| {
+            format!(
+                "cannot connect to Redis ({})",
+                ecogov_domain::secretbox::redact_url(url)
+            )
+        })?,
         None if settings.is_sqlite() => Queue::sqlite(&core).await?,
         None => anyhow::bail!("a PostgreSQL database needs ECOGOV_REDIS_URL for the job queue"),
     };

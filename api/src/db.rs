@@ -32,9 +32,12 @@ pub async fn connect(url: &str, max_pg_connections: u32) -> anyhow::Result<Datab
     } else {
         opts.max_connections(max_pg_connections).min_connections(1);
     }
-    Database::connect(opts)
-        .await
-        .with_context(|| format!("cannot connect to the database ({})", redact(url)))
+    Database::connect(opts).await.with_context(|| {
+        format!(
+            "cannot connect to the database ({})",
+            ecogov_domain::secretbox::redact_url(url)
+        )
+    })
 }
 
 /// Counts statements (for `/metrics` and the DataLoader test) and logs slow ones.
@@ -57,12 +60,4 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     ecogov_migrations::Migrator::up(db, None)
         .await
         .context("migration failed")
-}
-
-/// The URL without its password, for messages.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => format!("{}://***@{}", &url[..s], &url[at + 1..]),
-        _ => url.to_owned(),
-    }
 }

@@ -136,7 +136,7 @@ impl Error {
             ),
             Error::SessionExpired => "会话已过期或已注销，请重新登录".into(),
             Error::Forbidden => "没有执行该操作的权限".into(),
-            Error::NotFound(what) => format!("未找到{}", crate::time::thing_name(what)),
+            Error::NotFound(what) => format!("未找到{}", thing_name(what)),
             Error::InvalidInput { field, message } => format!("输入有误（{field}）：{message}"),
             Error::WeakPassword(rules) => format!("密码不符合复杂度要求：{}", rules.join("；")),
             Error::VersionConflict { current } => {
@@ -147,7 +147,7 @@ impl Error {
             }
             Error::MissingField(field) => format!("缺少必填项：{field}"),
             Error::SelfReview => "不能审核自己提交的整改".into(),
-            Error::Duplicate(what) => format!("{}已存在", crate::time::thing_name(what)),
+            Error::Duplicate(what) => format!("{}已存在", thing_name(what)),
             Error::Db(_) | Error::Internal(_) => "系统内部错误，请稍后重试或联系管理员".into(),
         }
     }
@@ -158,5 +158,26 @@ impl Error {
             field: field.into(),
             message: message.into(),
         }
+    }
+}
+
+/// Chinese name of an entity kind used in messages.
+fn thing_name(what: &str) -> &'static str {
+    match what {
+        "ticket" => "工单",
+        "user" => "用户",
+        "department" => "部门",
+        "attachment" => "附件",
+        "notification" => "通知",
+        "sla_policy" => "时限策略",
+        "calendar_day" => "日历日期",
+        "username" => "用户名",
+        "department_code" => "部门编码",
+        "session" => "会话",
+        "catalog_resource" => "数据资源",
+        "resource_code" => "资源代码",
+        "data_source" => "数据源",
+        "data_source_code" => "数据源编码",
+        _ => "对象",
     }
 }

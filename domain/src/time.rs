@@ -72,24 +72,3 @@ pub fn format_local(t: DateTime<Utc>) -> String {
 pub fn db_precision(t: DateTime<Utc>) -> DateTime<Utc> {
     Utc.timestamp_micros(t.timestamp_micros()).single().unwrap_or(t)
 }
-
-/// Chinese name of an entity kind used in messages.
-pub fn thing_name(what: &str) -> &'static str {
-    match what {
-        "ticket" => "工单",
-        "user" => "用户",
-        "department" => "部门",
-        "attachment" => "附件",
-        "notification" => "通知",
-        "sla_policy" => "时限策略",
-        "calendar_day" => "日历日期",
-        "username" => "用户名",
-        "department_code" => "部门编码",
-        "session" => "会话",
-        "catalog_resource" => "数据资源",
-        "resource_code" => "资源代码",
-        "data_source" => "数据源",
-        "data_source_code" => "数据源编码",
-        _ => "对象",
-    }
-}

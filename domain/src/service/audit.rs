@@ -15,7 +15,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     Set,
 };
-use serde::Serialize;
 
 use super::{Actor, Core, Page};
 use crate::entity::{audit_checkpoint, audit_event, audit_head};
@@ -38,22 +37,10 @@ pub struct Change<'a> {
     pub after: Option<serde_json::Value>,
 }
 
-/// Serialises any value for the audit trail.
-pub fn snapshot<T: Serialize>(v: &T) -> Option<serde_json::Value> {
-    serde_json::to_value(v).ok()
-}
-
 /// Appends one event inside the caller's transaction, unlinked: the change and its audit
 /// record commit or roll back together, and concurrent writers never wait for each other.
 /// [`sequence`] then links committed events into the chain. Returns the event id.
-pub async fn append<C: ConnectionTrait>(
-    core: &Core,
-    conn: &C,
-    actor: &Actor,
-    at: DateTime<Utc>,
-    change: Change<'_>,
-) -> Result<i64> {
-    let _ = core;
+pub async fn append<C: ConnectionTrait>(conn: &C, actor: &Actor, at: DateTime<Utc>, change: Change<'_>) -> Result<i64> {
     let m = audit_event::ActiveModel {
         seq: Set(None),
         at: Set(crate::time::db_precision(at)),

@@ -105,7 +105,6 @@ pub async fn login(core: &Core, username: &str, password: &str, client_addr: &st
             sid: String::new(),
         };
         audit::append(
-            core,
             &txn,
             &actor,
             now,
@@ -150,7 +149,6 @@ pub async fn login(core: &Core, username: &str, password: &str, client_addr: &st
     let u = am.update(&txn).await?;
     let actor = actor_of(&u, &sid)?;
     audit::append(
-        core,
         &txn,
         &actor,
         now,
@@ -251,7 +249,6 @@ pub async fn logout(core: &Core, actor: &Actor) -> Result<()> {
         .exec(&txn)
         .await?;
     audit::append(
-        core,
         &txn,
         actor,
         now,

@@ -167,7 +167,6 @@ pub async fn seed_builtin(core: &Core) -> Result<usize> {
     }
     bump_revision(&txn, now).await?;
     audit::append(
-        core,
         &txn,
         &Actor::system(),
         now,
@@ -248,7 +247,6 @@ pub async fn set_days(core: &Core, actor: &Actor, days: Vec<DayEdit>, replace_ye
         .collect();
     bump_revision(&txn, now).await?;
     audit::append(
-        core,
         &txn,
         actor,
         now,
@@ -262,7 +260,7 @@ pub async fn set_days(core: &Core, actor: &Actor, days: Vec<DayEdit>, replace_ye
     )
     .await?;
     let new_cal = load(&txn).await?;
-    sla::rebase_all(core, &txn, &old_cal, &new_cal, now, None).await?;
+    sla::rebase_all(&txn, &old_cal, &new_cal, now, None).await?;
     txn.commit().await?;
     Ok(days.len())
 }
@@ -282,7 +280,6 @@ pub async fn set_hours(core: &Core, actor: &Actor, periods: Vec<(String, String)
     put_setting(&txn, MODE_KEY, mode.to_owned(), now).await?;
     bump_revision(&txn, now).await?;
     audit::append(
-        core,
         &txn,
         actor,
         now,
@@ -296,7 +293,7 @@ pub async fn set_hours(core: &Core, actor: &Actor, periods: Vec<(String, String)
     )
     .await?;
     let new_cal = load(&txn).await?;
-    sla::rebase_all(core, &txn, &old_cal, &new_cal, now, None).await?;
+    sla::rebase_all(&txn, &old_cal, &new_cal, now, None).await?;
     txn.commit().await?;
     Ok(())
 }

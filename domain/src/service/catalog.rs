@@ -195,7 +195,6 @@ async fn create_in(
     let changes = diff(&Snapshot::default(), e);
     insert_version(txn, m.id, 1, e, &changes, actor, note, now).await?;
     audit::append(
-        core,
         txn,
         actor,
         now,
@@ -272,7 +271,6 @@ async fn update_in(
     write_fields(txn, id, &e.fields).await?;
     insert_version(txn, id, version, e, &changes, actor, note, now).await?;
     audit::append(
-        core,
         txn,
         actor,
         now,
@@ -378,7 +376,6 @@ pub async fn transition(
         return Err(Error::VersionConflict { current: r.version });
     }
     audit::append(
-        core,
         &txn,
         actor,
         now,

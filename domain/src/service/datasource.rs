@@ -69,7 +69,6 @@ pub async fn create(core: &Core, actor: &Actor, input: NewDataSource) -> Result<
         }
     })?;
     audit::append(
-        core,
         &txn,
         actor,
         now,

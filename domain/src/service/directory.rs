@@ -124,7 +124,6 @@ pub async fn create_user(core: &Core, actor: Option<&Actor>, input: NewUser) -> 
     })?;
     let system = Actor::system();
     audit::append(
-        core,
         &txn,
         actor.unwrap_or(&system),
         now,
@@ -228,7 +227,6 @@ pub async fn revoke_sessions(core: &Core, actor: &Actor, user_id: i64) -> Result
     let n = revoke_all(core, user_id).await?;
     let txn = core.begin().await?;
     audit::append(
-        core,
         &txn,
         actor,
         core.now(),
@@ -270,7 +268,6 @@ async fn update_user(
     am.updated_at = Set(now);
     let after = am.update(&txn).await?;
     audit::append(
-        core,
         &txn,
         actor,
         now,
@@ -369,7 +366,7 @@ pub async fn create_department(core: &Core, actor: Option<&Actor>, input: NewDep
         }
     })?;
     let system = Actor::system();
-    audit::append(core, &txn, actor.unwrap_or(&system), now, Change {
+    audit::append(&txn, actor.unwrap_or(&system), now, Change {
         action: "department.create",
         subject_type: "department",
         subject_id: model.id.to_string(),
@@ -409,7 +406,6 @@ pub async fn set_department_manager(
     am.manager_id = Set(manager_id);
     let d = am.update(&txn).await?;
     audit::append(
-        core,
         &txn,
         actor,
         now,

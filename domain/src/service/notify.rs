@@ -432,7 +432,6 @@ pub async fn retry(core: &Core, actor: &Actor, id: i64) -> Result<notification::
     am.locked_until = Set(None);
     let n = am.update(&txn).await?;
     audit::append(
-        core,
         &txn,
         actor,
         now,

@@ -77,7 +77,6 @@ fn write_state(am: &mut sla_clock::ActiveModel, s: &ClockState) {
 
 /// Applies a transition's SLA effects to the ticket's clocks.
 pub async fn apply(
-    core: &Core,
     txn: &DatabaseTransaction,
     cal: &WorkCalendar,
     t: &ticket::Model,
@@ -117,7 +116,6 @@ pub async fn apply(
                 if m.breached_at.is_some() {
                     // The old period's breach stays in the audit trail before the restart.
                     audit::append(
-                        core,
                         txn,
                         &Actor::system(),
                         now,
@@ -195,7 +193,6 @@ async fn close_pause(txn: &DatabaseTransaction, clock_id: i64, now: DateTime<Utc
 /// change for one kind (`policy` Some(kind)): consumed minutes are banked on the old
 /// calendar, the rest scheduled on the new one. Recorded breaches are kept.
 pub async fn rebase_all(
-    core: &Core,
     txn: &DatabaseTransaction,
     old_cal: &WorkCalendar,
     new_cal: &WorkCalendar,
@@ -231,7 +228,6 @@ pub async fn rebase_all(
             am.update(txn).await?;
         }
     }
-    let _ = core;
     Ok(moved)
 }
 
@@ -295,7 +291,7 @@ pub async fn set_policy(core: &Core, actor: &Actor, edit: PolicyEdit) -> Result<
             .await?
         }
     };
-    audit::append(core, &txn, actor, now, Change {
+    audit::append(&txn, actor, now, Change {
         action: "sla.set_policy",
         subject_type: "sla_policy",
         subject_id: format!("{}:{}", model.kind, model.severity),
@@ -303,7 +299,7 @@ pub async fn set_policy(core: &Core, actor: &Actor, edit: PolicyEdit) -> Result<
         after: Some(json!({ "feedback_minutes": model.feedback_minutes, "resolution_minutes": model.resolution_minutes, "warn_ratio": model.warn_ratio })),
     })
     .await?;
-    rebase_all(core, &txn, &cal, &cal, now, Some(edit.kind)).await?;
+    rebase_all(&txn, &cal, &cal, now, Some(edit.kind)).await?;
     txn.commit().await?;
     Ok(model)
 }
@@ -437,7 +433,7 @@ pub async fn scan(core: &Core) -> Result<ScanReport> {
         let deadline = c.deadline_at.unwrap_or(now);
         if needs_breach {
             report.breaches += usize::from(c.breached_at.is_none());
-            audit::append(core, &txn, &Actor::system(), now, Change {
+            audit::append(&txn, &Actor::system(), now, Change {
                 action: "sla.breach",
                 subject_type: "ticket",
                 subject_id: t.id.to_string(),

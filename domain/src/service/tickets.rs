@@ -335,10 +335,9 @@ async fn insert_ticket(core: &Core, txn: &DatabaseTransaction, actor: &Actor, ro
     .await?;
     if !wf.on_create.is_empty() {
         let cal = super::calendar::load(txn).await?;
-        sla::apply(core, txn, &cal, &t, wf.on_create, None, now).await?;
+        sla::apply(txn, &cal, &t, wf.on_create, None, now).await?;
     }
     audit::append(
-        core,
         txn,
         actor,
         now,
@@ -397,7 +396,6 @@ pub async fn report_finding(core: &Core, finding: Finding) -> Result<(ticket::Mo
                 .await?
                 .ok_or(Error::NotFound("ticket"))?;
             audit::append(
-                core,
                 &txn,
                 &actor,
                 now,
@@ -657,7 +655,7 @@ async fn transition_once(
 
     if !tr.sla.is_empty() {
         let cal = super::calendar::load(&txn).await?;
-        sla::apply(core, &txn, &cal, &after, tr.sla, reason, now).await?;
+        sla::apply(&txn, &cal, &after, tr.sla, reason, now).await?;
     }
 
     // Outbox: tell the new assignee, or the assignee whose work was rejected.
@@ -714,7 +712,6 @@ async fn transition_once(
         after_json["evidence_ids"] = json!(input.evidence_ids);
     }
     audit::append(
-        core,
         &txn,
         actor,
         now,
@@ -748,7 +745,6 @@ pub async fn comment(core: &Core, actor: &Actor, ticket_id: i64, body: &str) -> 
     .insert(&txn)
     .await?;
     audit::append(
-        core,
         &txn,
         actor,
         now,
@@ -801,7 +797,6 @@ pub async fn set_watcher(core: &Core, actor: &Actor, ticket_id: i64, user_id: i6
             .await?;
     }
     audit::append(
-        core,
         &txn,
         actor,
         now,
@@ -856,7 +851,6 @@ pub async fn upload_evidence(
     .insert(&txn)
     .await?;
     audit::append(
-        core,
         &txn,
         actor,
         now,
