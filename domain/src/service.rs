@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod batch;
 pub mod calendar;
 pub mod catalog;
 pub mod datasource;

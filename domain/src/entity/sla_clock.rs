@@ -25,8 +25,22 @@ pub struct Model {
     pub stopped_at: Option<DateTimeUtc>,
 }
 
-/// No declared relations: lookups go through ids and DataLoaders.
+/// The owning ticket.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    /// The ticket whose clock this is.
+    #[sea_orm(
+        belongs_to = "super::ticket::Entity",
+        from = "Column::TicketId",
+        to = "super::ticket::Column::Id"
+    )]
+    Ticket,
+}
+
+impl Related<super::ticket::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Ticket.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -32,8 +32,18 @@ pub struct Model {
     pub closed_at: Option<DateTimeUtc>,
 }
 
-/// No declared relations: lookups go through ids and DataLoaders.
+/// Related rows (other lookups go through ids and DataLoaders).
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    /// The ticket's SLA clocks (read with the ticket in one query on transitions).
+    #[sea_orm(has_many = "super::sla_clock::Entity")]
+    SlaClock,
+}
+
+impl Related<super::sla_clock::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::SlaClock.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

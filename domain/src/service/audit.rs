@@ -39,26 +39,31 @@ pub struct Change<'a> {
 
 /// Appends one event inside the caller's transaction, unlinked: the change and its audit
 /// record commit or roll back together, and concurrent writers never wait for each other.
-/// [`sequence`] then links committed events into the chain. Returns the event id.
-pub async fn append<C: ConnectionTrait>(conn: &C, actor: &Actor, at: DateTime<Utc>, change: Change<'_>) -> Result<i64> {
-    let m = audit_event::ActiveModel {
+/// [`sequence`] then links committed events into the chain.
+pub async fn append<C: ConnectionTrait>(conn: &C, actor: &Actor, at: DateTime<Utc>, change: Change<'_>) -> Result<()> {
+    conn.execute(&append_write(actor, at, change)).await?;
+    Ok(())
+}
+
+/// The insert [`append`] runs, for a [`super::batch::Batch`] of the caller's transaction.
+pub fn append_write(actor: &Actor, at: DateTime<Utc>, change: Change<'_>) -> sea_orm::sea_query::InsertStatement {
+    use sea_orm::QueryTrait;
+    audit_event::Entity::insert(audit_event::ActiveModel {
         seq: Set(None),
         at: Set(crate::time::db_precision(at)),
         actor_id: Set(actor.audit_id()),
         actor_name: Set(actor.username.clone()),
         action: Set(change.action.to_owned()),
         subject_type: Set(change.subject_type.to_owned()),
-        subject_id: Set(change.subject_id.clone()),
+        subject_id: Set(change.subject_id),
         before: Set(change.before.as_ref().map(crate::hashchain::canonical_json)),
         after: Set(change.after.as_ref().map(crate::hashchain::canonical_json)),
         prev_hash: Set(None),
         hash: Set(None),
         algorithm: Set(None),
         ..Default::default()
-    }
-    .insert(conn)
-    .await?;
-    Ok(m.id)
+    })
+    .into_query()
 }
 
 /// Links committed, unlinked events into the chain, in batches, oldest first: each gets the

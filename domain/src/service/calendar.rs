@@ -37,7 +37,7 @@ async fn setting<C: ConnectionTrait>(conn: &C, key: &str) -> Result<Option<Strin
         .map(|s| s.value))
 }
 
-async fn put_setting<C: ConnectionTrait>(
+pub(super) async fn put_setting<C: ConnectionTrait>(
     conn: &C,
     key: &str,
     value: String,
@@ -90,7 +90,7 @@ fn hours_json(h: &BusinessHours) -> String {
 
 /// Every edit stores a fresh revision id; built calendars are cached by it, so the hot path
 /// (every transition, every scan) costs one small query instead of rebuilding the table.
-const REVISION_KEY: &str = "calendar.revision";
+pub(super) const REVISION_KEY: &str = "calendar.revision";
 
 fn cache() -> &'static Mutex<HashMap<String, WorkCalendar>> {
     static CACHE: OnceLock<Mutex<HashMap<String, WorkCalendar>>> = OnceLock::new();
@@ -101,9 +101,26 @@ async fn bump_revision<C: ConnectionTrait>(conn: &C, now: chrono::DateTime<chron
     put_setting(conn, REVISION_KEY, uuid::Uuid::new_v4().to_string(), now).await
 }
 
+/// Several settings in one query, in the order of `keys` (None where unset).
+pub(super) async fn settings<C: ConnectionTrait>(conn: &C, keys: &[&str]) -> Result<Vec<Option<String>>> {
+    let rows = setting::Entity::find()
+        .filter(setting::Column::Key.is_in(keys.iter().copied()))
+        .all(conn)
+        .await?;
+    Ok(keys
+        .iter()
+        .map(|k| rows.iter().find(|r| r.key == *k).map(|r| r.value.clone()))
+        .collect())
+}
+
 /// Loads the calendar as stored (cached per revision).
 pub async fn load<C: ConnectionTrait>(conn: &C) -> Result<WorkCalendar> {
     let revision = setting(conn, REVISION_KEY).await?;
+    load_at(conn, revision).await
+}
+
+/// Loads the calendar of a revision read by the caller (built only on a cache miss).
+pub(super) async fn load_at<C: ConnectionTrait>(conn: &C, revision: Option<String>) -> Result<WorkCalendar> {
     if let Some(r) = &revision
         && let Some(cal) = cache().lock().unwrap_or_else(PoisonError::into_inner).get(r)
     {

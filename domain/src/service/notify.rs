@@ -182,6 +182,23 @@ async fn enqueue<C: ConnectionTrait>(
     to: &user::Model,
     msg: Rendered,
 ) -> Result<bool> {
+    let n = conn
+        .execute(&enqueue_write(core, dedup_key, kind, ticket_id, to, msg))
+        .await?
+        .rows_affected();
+    Ok(n == 1)
+}
+
+/// The outbox insert of [`enqueue`]: `ON CONFLICT (dedup_key) DO NOTHING`.
+fn enqueue_write(
+    core: &Core,
+    dedup_key: &str,
+    kind: &str,
+    ticket_id: Option<i64>,
+    to: &user::Model,
+    msg: Rendered,
+) -> sea_orm::sea_query::InsertStatement {
+    use sea_orm::QueryTrait;
     let now = core.now();
     let (status, error) = match &to.email {
         Some(_) => (status::PENDING, None),
@@ -206,27 +223,26 @@ async fn enqueue<C: ConnectionTrait>(
         sent_at: Set(None),
         ..Default::default()
     };
-    let n = notification::Entity::insert(am)
+    notification::Entity::insert(am)
         .on_conflict(
             OnConflict::column(notification::Column::DedupKey)
                 .do_nothing()
                 .to_owned(),
         )
-        .exec_without_returning(conn)
-        .await?;
-    Ok(n == 1)
+        .into_query()
 }
 
-/// Queues a ticket message (assignment, rejection).
-pub async fn ticket_message<C: ConnectionTrait>(
+/// The outbox insert of a ticket message (assignment, rejection), for a
+/// [`super::batch::Batch`] of the caller's transaction. A message whose dedup key exists is
+/// not written again.
+pub fn ticket_message_write(
     core: &Core,
-    conn: &C,
     t: &ticket::Model,
     to: &user::Model,
     template: Template,
     dedup_key: &str,
     reason: Option<&str>,
-) -> Result<bool> {
+) -> Result<sea_orm::sea_query::InsertStatement> {
     let msg = render(
         core,
         template,
@@ -239,7 +255,7 @@ pub async fn ticket_message<C: ConnectionTrait>(
             assignee: None,
         },
     )?;
-    enqueue(core, conn, dedup_key, template.name(), Some(t.id), to, msg).await
+    Ok(enqueue_write(core, dedup_key, template.name(), Some(t.id), to, msg))
 }
 
 /// Queues an SLA message (warning, breach, escalation).

@@ -6,13 +6,17 @@
 //! in two processes at once, or again after a crash, cannot send twice.
 
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use serde_json::json;
 
 use super::audit::{self, Change};
+use super::batch::Batch;
 use super::{Actor, Core, notify};
 use crate::calendar::WorkCalendar;
 use crate::entity::{department, sla_clock, sla_pause, sla_policy, ticket, user};
@@ -31,11 +35,12 @@ pub async fn budgets<C: ConnectionTrait>(conn: &C, kind: TicketKind, severity: S
         .filter(sla_policy::Column::Severity.is_in([severity.as_str(), ANY]))
         .all(conn)
         .await?;
-    let pick = rows
-        .iter()
-        .find(|r| r.severity == severity.as_str())
-        .or_else(|| rows.iter().find(|r| r.severity == ANY));
-    Ok(match pick {
+    Ok(pick(&rows, kind, severity))
+}
+
+fn pick(rows: &[sla_policy::Model], kind: TicketKind, severity: Severity) -> Budgets {
+    let of_kind = |sev: &str| rows.iter().find(|r| r.kind == kind.as_str() && r.severity == sev);
+    match of_kind(severity.as_str()).or_else(|| of_kind(ANY)) {
         Some(p) => Budgets {
             feedback_minutes: p.feedback_minutes,
             resolution_minutes: p.resolution_minutes,
@@ -46,7 +51,58 @@ pub async fn budgets<C: ConnectionTrait>(conn: &C, kind: TicketKind, severity: S
             severity,
             crate::calendar::BusinessHours::default_office().minutes_per_day(),
         ),
-    })
+    }
+}
+
+/// Every policy edit stores a fresh revision id; policies are cached by it.
+const POLICY_REVISION_KEY: &str = "sla.policy_revision";
+
+/// The calendar and the policies in force.
+#[derive(Clone)]
+pub struct Rules {
+    /// Working-day calendar.
+    pub calendar: WorkCalendar,
+    policies: Arc<Vec<sla_policy::Model>>,
+}
+
+impl Rules {
+    /// Budgets for a (kind, severity): the exact policy, else (kind, *), else defaults.
+    pub fn budgets(&self, kind: TicketKind, severity: Severity) -> Budgets {
+        pick(&self.policies, kind, severity)
+    }
+}
+
+fn policy_cache() -> &'static Mutex<HashMap<String, Arc<Vec<sla_policy::Model>>>> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Arc<Vec<sla_policy::Model>>>>> = OnceLock::new();
+    CACHE.get_or_init(Default::default)
+}
+
+/// Loads the calendar and the policies, cached per revision: the hot path (every
+/// transition) costs one small query for both revisions. Another process's edit changes a
+/// revision, so no process keeps stale rules.
+pub async fn rules<C: ConnectionTrait>(conn: &C) -> Result<Rules> {
+    let revisions = super::calendar::settings(conn, &[super::calendar::REVISION_KEY, POLICY_REVISION_KEY]).await?;
+    let calendar = super::calendar::load_at(conn, revisions[0].clone()).await?;
+    // No revision yet means no edit through the API since install: cache under "".
+    let key = revisions[1].clone().unwrap_or_default();
+    let cached = policy_cache()
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&key)
+        .cloned();
+    let policies = match cached {
+        Some(p) => p,
+        None => {
+            let p = Arc::new(sla_policy::Entity::find().all(conn).await?);
+            let mut map = policy_cache().lock().unwrap_or_else(PoisonError::into_inner);
+            if map.len() >= 64 {
+                map.clear();
+            }
+            map.insert(key, p.clone());
+            p
+        }
+    };
+    Ok(Rules { calendar, policies })
 }
 
 fn state_of(m: &sla_clock::Model) -> ClockState {
@@ -75,27 +131,41 @@ fn write_state(am: &mut sla_clock::ActiveModel, s: &ClockState) {
     am.breached_at = Set(s.breached_at);
 }
 
-/// Applies a transition's SLA effects to the ticket's clocks.
-pub async fn apply(
-    txn: &DatabaseTransaction,
-    cal: &WorkCalendar,
+/// Adds a transition's SLA effects on the ticket's clocks (`clocks`: its stored clocks, read
+/// in the caller's transaction) to the caller's batch.
+pub fn apply(
+    batch: &mut Batch,
+    rules: &Rules,
     t: &ticket::Model,
+    clocks: &[sla_clock::Model],
     effects: &[SlaEffect],
     reason: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let kind: TicketKind = t.kind.parse()?;
     let severity: Severity = t.severity.parse()?;
-    let b = budgets(txn, kind, severity).await?;
+    let b = rules.budgets(kind, severity);
+    let cal = &rules.calendar;
     for effect in effects {
         let clock = match effect {
             SlaEffect::Start(c) | SlaEffect::Stop(c) | SlaEffect::Pause(c) | SlaEffect::Resume(c) => *c,
         };
-        let existing = sla_clock::Entity::find()
-            .filter(sla_clock::Column::TicketId.eq(t.id))
-            .filter(sla_clock::Column::Clock.eq(clock.as_str()))
-            .one(txn)
-            .await?;
+        let existing = clocks.iter().find(|m| m.clock == clock.as_str()).cloned();
+        let update = |m: sla_clock::Model, s: &ClockState, started: Option<DateTime<Utc>>, stopped| {
+            let id = m.id;
+            let mut am = m.into_active_model();
+            write_state(&mut am, s);
+            if let Some(at) = started {
+                am.started_at = Set(at);
+            }
+            if let Some(at) = stopped {
+                am.stopped_at = Set(at);
+            }
+            sla_clock::Entity::update_many()
+                .set(am)
+                .filter(sla_clock::Column::Id.eq(id))
+                .into_query()
+        };
         match (effect, existing) {
             (SlaEffect::Start(_), None) => {
                 let s = ClockState::start(cal, now, b.for_clock(clock), b.warn_ratio);
@@ -109,14 +179,13 @@ pub async fn apply(
                     ..Default::default()
                 };
                 write_state(&mut am, &s);
-                am.insert(txn).await?;
+                batch.push(sla_clock::Entity::insert(am).into_query());
             }
             (SlaEffect::Start(_), Some(m)) => {
                 let mut s = state_of(&m);
                 if m.breached_at.is_some() {
                     // The old period's breach stays in the audit trail before the restart.
-                    audit::append(
-                        txn,
+                    batch.push(audit::append_write(
                         &Actor::system(),
                         now,
                         Change {
@@ -126,51 +195,40 @@ pub async fn apply(
                             before: Some(json!({ "clock": clock.as_str(), "breached_at": m.breached_at })),
                             after: None,
                         },
-                    )
-                    .await?;
+                    ));
                 }
                 s.restart(cal, now, b.for_clock(clock), b.warn_ratio);
-                let mut am = m.into_active_model();
-                write_state(&mut am, &s);
-                am.started_at = Set(now);
-                am.stopped_at = Set(None);
-                am.update(txn).await?;
+                batch.push(update(m, &s, Some(now), Some(None)));
             }
             (SlaEffect::Stop(_), Some(m)) => {
                 let mut s = state_of(&m);
                 if s.status == ClockStatus::Paused {
-                    close_pause(txn, m.id, now).await?;
+                    batch.push(close_pause(m.id, now));
                 }
                 s.stop(cal, now);
-                let mut am = m.into_active_model();
-                write_state(&mut am, &s);
-                am.stopped_at = Set(Some(now));
-                am.update(txn).await?;
+                batch.push(update(m, &s, None, Some(Some(now))));
             }
             (SlaEffect::Pause(_), Some(m)) if m.status == ClockStatus::Running.as_str() => {
                 let mut s = state_of(&m);
                 s.pause(cal, now);
-                sla_pause::ActiveModel {
-                    clock_id: Set(m.id),
-                    ticket_id: Set(t.id),
-                    reason: Set(reason.unwrap_or("（未说明）").to_owned()),
-                    paused_at: Set(now),
-                    resumed_at: Set(None),
-                    ..Default::default()
-                }
-                .insert(txn)
-                .await?;
-                let mut am = m.into_active_model();
-                write_state(&mut am, &s);
-                am.update(txn).await?;
+                batch.push(
+                    sla_pause::Entity::insert(sla_pause::ActiveModel {
+                        clock_id: Set(m.id),
+                        ticket_id: Set(t.id),
+                        reason: Set(reason.unwrap_or("（未说明）").to_owned()),
+                        paused_at: Set(now),
+                        resumed_at: Set(None),
+                        ..Default::default()
+                    })
+                    .into_query(),
+                );
+                batch.push(update(m, &s, None, None));
             }
             (SlaEffect::Resume(_), Some(m)) if m.status == ClockStatus::Paused.as_str() => {
                 let mut s = state_of(&m);
                 s.resume(cal, now);
-                close_pause(txn, m.id, now).await?;
-                let mut am = m.into_active_model();
-                write_state(&mut am, &s);
-                am.update(txn).await?;
+                batch.push(close_pause(m.id, now));
+                batch.push(update(m, &s, None, None));
             }
             // Stopping, pausing or resuming a clock that never ran (or is already there) is a no-op.
             _ => {}
@@ -179,14 +237,12 @@ pub async fn apply(
     Ok(())
 }
 
-async fn close_pause(txn: &DatabaseTransaction, clock_id: i64, now: DateTime<Utc>) -> Result<()> {
+fn close_pause(clock_id: i64, now: DateTime<Utc>) -> sea_orm::sea_query::UpdateStatement {
     sla_pause::Entity::update_many()
         .col_expr(sla_pause::Column::ResumedAt, sea_orm::prelude::Expr::value(now))
         .filter(sla_pause::Column::ClockId.eq(clock_id))
         .filter(sla_pause::Column::ResumedAt.is_null())
-        .exec(txn)
-        .await?;
-    Ok(())
+        .into_query()
 }
 
 /// Re-bases every open clock at `now` after a calendar change (`policy` None) or a policy
@@ -300,6 +356,7 @@ pub async fn set_policy(core: &Core, actor: &Actor, edit: PolicyEdit) -> Result<
     })
     .await?;
     rebase_all(&txn, &cal, &cal, now, Some(edit.kind)).await?;
+    super::calendar::put_setting(&txn, POLICY_REVISION_KEY, uuid::Uuid::new_v4().to_string(), now).await?;
     txn.commit().await?;
     Ok(model)
 }

@@ -12,12 +12,13 @@ use sea_orm::prelude::Expr;
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TryIntoModel,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TryIntoModel,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::audit::{self, Change, is_unique_violation};
+use super::batch::Batch;
 use super::{Actor, Core, Page, notify, sla};
 use crate::entity::{
     attachment, idempotency_key, sla_clock, ticket, ticket_comment, ticket_event, ticket_occurrence, ticket_watcher,
@@ -333,12 +334,12 @@ async fn insert_ticket(core: &Core, txn: &DatabaseTransaction, actor: &Actor, ro
     }
     .insert(txn)
     .await?;
+    let mut batch = Batch::new();
     if !wf.on_create.is_empty() {
-        let cal = super::calendar::load(txn).await?;
-        sla::apply(txn, &cal, &t, wf.on_create, None, now).await?;
+        let rules = sla::rules(txn).await?;
+        sla::apply(&mut batch, &rules, &t, &[], wf.on_create, None, now)?;
     }
-    audit::append(
-        txn,
+    batch.push(audit::append_write(
         actor,
         now,
         Change {
@@ -348,8 +349,8 @@ async fn insert_ticket(core: &Core, txn: &DatabaseTransaction, actor: &Actor, ro
             before: None,
             after: Some(ticket_json(&t)),
         },
-    )
-    .await?;
+    ));
+    batch.exec(txn).await?;
     Ok(t)
 }
 
@@ -529,10 +530,14 @@ async fn transition_once(
 ) -> Result<ticket::Model> {
     let txn = core.begin().await?;
     let now = core.now();
-    let t = ticket::Entity::find_by_id(ticket_id)
-        .one(&txn)
+    // The ticket and its clocks in one query.
+    let (t, clocks) = ticket::Entity::find_by_id(ticket_id)
+        .find_with_related(sla_clock::Entity)
+        .all(&txn)
         .await?
-        .filter(|t| visible(actor, t))
+        .into_iter()
+        .next()
+        .filter(|(t, _)| visible(actor, t))
         .ok_or(Error::NotFound("ticket"))?;
     if t.version != input.expected_version {
         return Err(Error::VersionConflict { current: t.version });
@@ -622,84 +627,70 @@ async fn transition_once(
             }
         }
     }
-    let res = ticket::Entity::update_many()
-        .set(am.clone())
-        .filter(ticket::Column::Id.eq(t.id))
-        .filter(ticket::Column::Version.eq(t.version))
-        .exec(&txn)
-        .await?;
-    if res.rows_affected != 1 {
-        let current = ticket::Entity::find_by_id(t.id)
-            .one(&core.db)
-            .await?
-            .map(|x| x.version)
-            .unwrap_or(t.version);
-        return Err(Error::VersionConflict { current });
-    }
     // Every column was set from `t` or changed above, so the row is known without a re-read.
-    let after: ticket::Model = am.try_into_model()?;
-
-    ticket_event::ActiveModel {
-        ticket_id: Set(t.id),
-        event: Set(event.as_str().to_owned()),
-        from_state: Set(state.as_str().to_owned()),
-        to_state: Set(tr.to.as_str().to_owned()),
-        actor_id: Set(actor.id),
-        note: Set(note.map(str::to_owned)),
-        reason: Set(reason.map(str::to_owned)),
-        at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-
+    let after: ticket::Model = am.clone().try_into_model()?;
+    // All writes in one batch (one round trip on PostgreSQL); the ticket update is guarded
+    // by the version we checked.
+    let mut batch = Batch::new();
+    let guarded = batch.push(
+        ticket::Entity::update_many()
+            .set(am)
+            .filter(ticket::Column::Id.eq(t.id))
+            .filter(ticket::Column::Version.eq(t.version))
+            .into_query(),
+    );
+    batch.push(
+        ticket_event::Entity::insert(ticket_event::ActiveModel {
+            ticket_id: Set(t.id),
+            event: Set(event.as_str().to_owned()),
+            from_state: Set(state.as_str().to_owned()),
+            to_state: Set(tr.to.as_str().to_owned()),
+            actor_id: Set(actor.id),
+            note: Set(note.map(str::to_owned)),
+            reason: Set(reason.map(str::to_owned)),
+            at: Set(now),
+            ..Default::default()
+        })
+        .into_query(),
+    );
     if !tr.sla.is_empty() {
-        let cal = super::calendar::load(&txn).await?;
-        sla::apply(&txn, &cal, &after, tr.sla, reason, now).await?;
+        let rules = sla::rules(&txn).await?;
+        sla::apply(&mut batch, &rules, &after, &clocks, tr.sla, reason, now)?;
     }
 
     // Outbox: tell the new assignee, or the assignee whose work was rejected.
-    if let Some(u) = assignee_user {
-        notify::ticket_message(
+    let recipient = match (assignee_user, event, after.assignee_id) {
+        (Some(u), _, _) => Some((u, notify::Template::Assigned, "assign")),
+        (None, Event::Reject, Some(a)) => user::Entity::find_by_id(a)
+            .one(&txn)
+            .await?
+            .map(|u| (u, notify::Template::Rejected, "reject")),
+        _ => None,
+    };
+    if let Some((u, template, prefix)) = recipient {
+        batch.push(notify::ticket_message_write(
             core,
-            &txn,
             &after,
             &u,
-            notify::Template::Assigned,
-            &format!("assign:{}:v{}", after.id, after.version),
+            template,
+            &format!("{prefix}:{}:v{}", after.id, after.version),
             reason,
-        )
-        .await?;
-    } else if event == Event::Reject
-        && let Some(a) = after.assignee_id
-        && let Some(u) = user::Entity::find_by_id(a).one(&txn).await?
-    {
-        notify::ticket_message(
-            core,
-            &txn,
-            &after,
-            &u,
-            notify::Template::Rejected,
-            &format!("reject:{}:v{}", after.id, after.version),
-            reason,
-        )
-        .await?;
+        )?);
     }
 
     if let Some(key) = &input.idempotency_key {
-        idempotency_key::ActiveModel {
-            user_id: Set(actor.id),
-            key: Set(key.clone()),
-            response: Set(serde_json::to_string(&after).map_err(|e| Error::Internal(e.to_string()))?),
-            created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
+        batch.push(
+            idempotency_key::Entity::insert(idempotency_key::ActiveModel {
+                user_id: Set(actor.id),
+                key: Set(key.clone()),
+                response: Set(serde_json::to_string(&after).map_err(|e| Error::Internal(e.to_string()))?),
+                created_at: Set(now),
+                ..Default::default()
+            })
+            .into_query(),
+        );
     }
 
-    // The audit append takes the chain's head lock: do it last so the lock is held only
-    // until the commit.
     let mut after_json = ticket_json(&after);
     after_json["event"] = json!(event.as_str());
     if let Some(n) = note {
@@ -711,8 +702,7 @@ async fn transition_once(
     if !input.evidence_ids.is_empty() {
         after_json["evidence_ids"] = json!(input.evidence_ids);
     }
-    audit::append(
-        &txn,
+    batch.push(audit::append_write(
         actor,
         now,
         Change {
@@ -722,8 +712,17 @@ async fn transition_once(
             before: Some(ticket_json(&t)),
             after: Some(after_json),
         },
-    )
-    .await?;
+    ));
+    let affected = batch.exec(&txn).await?;
+    if affected.get(guarded) != Some(&1) {
+        drop(txn);
+        let current = ticket::Entity::find_by_id(t.id)
+            .one(&core.db)
+            .await?
+            .map(|x| x.version)
+            .unwrap_or(t.version);
+        return Err(Error::VersionConflict { current });
+    }
     txn.commit().await?;
     Ok(after)
 }
