@@ -149,23 +149,29 @@ mod load {
 
 /// Ticket transitions per second with audit, SLA and outbox included, on PostgreSQL, next to
 /// `pgbench -b simple-update` TPS measured in the same run. Target ratio >= 0.5.
+///
+/// The two alternate in three rounds of `seconds` each (ours, pgbench, ours, pgbench, ...)
+/// and the medians are compared, so a load change on the machine during the run hits both.
+/// The audit sequencer links events every 200 ms during our rounds, as in `ecogov serve`.
 pub async fn transitions(database_url: &str, seconds: u64, clients: usize) -> anyhow::Result<String> {
     use std::sync::atomic::{AtomicU64, Ordering};
 
-    use ecogov_domain::service::tickets;
+    use ecogov_domain::service::{audit, tickets};
     use ecogov_domain::workflow::{Event, Severity, TicketKind};
 
+    const ROUNDS: usize = 3;
     anyhow::ensure!(
         database_url.starts_with("postgres"),
         "bench transitions needs --database-url postgres://..."
     );
     let dir = tempfile_dir()?;
     let (settings, created) = load::fresh_settings(Some(database_url), &dir).await?;
+    let pg = Pgbench::init(database_url, clients).await?;
     let result = async {
         let (core, _queue, _mailer, _) =
             crate::app::prepare(&settings, std::sync::Arc::new(ecogov_domain::time::SystemClock)).await?;
         let (manager, ops) = load::staff(&core, 2).await?;
-        // One ticket per client: clients do not contend on a ticket, only on the audit head.
+        // One ticket per client: clients do not contend on a ticket.
         let mut tks = Vec::new();
         for i in 0..clients {
             let t = tickets::create(
@@ -197,65 +203,90 @@ pub async fn transitions(database_url: &str, seconds: u64, clients: usize) -> an
             )
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-            tks.push(t);
+            tks.push((t.id, t.version));
         }
-        let done = std::sync::Arc::new(AtomicU64::new(0));
-        let deadline = Instant::now() + std::time::Duration::from_secs(seconds);
-        let mut handles = Vec::new();
-        for (i, t) in tks.into_iter().enumerate() {
-            let (core, manager, ops, done) = (core.clone(), manager.clone(), ops.clone(), done.clone());
-            handles.push(tokio::spawn(async move {
-                let mut version = t.version;
-                let mut n = 0usize;
-                while Instant::now() < deadline {
-                    // Reassign back and forth: a state change, a history row, an SLA restart,
-                    // an audit event and an outbox email, in one transaction.
-                    let to = ops[(n + i) % ops.len()].id;
-                    let r = tickets::transition(
-                        &core,
-                        &manager,
-                        t.id,
-                        tickets::TransitionInput {
-                            event: Some(Event::Reassign),
-                            expected_version: version,
-                            assignee_id: Some(to),
-                            ..Default::default()
-                        },
-                    )
-                    .await;
-                    match r {
-                        Ok(t) => {
-                            version = t.version;
-                            done.fetch_add(1, Ordering::Relaxed);
-                        }
-                        Err(e) => return Err(anyhow::anyhow!("transition failed: {e}")),
+        let mut ours = Vec::new();
+        let mut theirs = Vec::new();
+        let mut count = 0;
+        for _ in 0..ROUNDS {
+            let done = std::sync::Arc::new(AtomicU64::new(0));
+            let deadline = Instant::now() + std::time::Duration::from_secs(seconds);
+            let sequencer = {
+                let core = core.clone();
+                tokio::spawn(async move {
+                    while Instant::now() < deadline {
+                        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                        audit::sequence(&core).await.map_err(|e| anyhow::anyhow!("{e}"))?;
                     }
-                    n += 1;
-                }
-                Ok::<_, anyhow::Error>(())
-            }));
+                    Ok::<_, anyhow::Error>(())
+                })
+            };
+            let mut handles = Vec::new();
+            for (i, (id, version)) in tks.iter().copied().enumerate() {
+                let (core, manager, ops, done) = (core.clone(), manager.clone(), ops.clone(), done.clone());
+                handles.push(tokio::spawn(async move {
+                    let mut version = version;
+                    let mut n = 0usize;
+                    while Instant::now() < deadline {
+                        // Reassign back and forth: a state change, a history row, an SLA
+                        // restart, an audit event and an outbox email, in one transaction.
+                        let to = ops[(n + i) % ops.len()].id;
+                        let t = tickets::transition(
+                            &core,
+                            &manager,
+                            id,
+                            tickets::TransitionInput {
+                                event: Some(Event::Reassign),
+                                expected_version: version,
+                                assignee_id: Some(to),
+                                ..Default::default()
+                            },
+                        )
+                        .await
+                        .map_err(|e| anyhow::anyhow!("transition failed: {e}"))?;
+                        version = t.version;
+                        done.fetch_add(1, Ordering::Relaxed);
+                        n += 1;
+                    }
+                    Ok::<_, anyhow::Error>((id, version))
+                }));
+            }
+            let t0 = Instant::now();
+            let mut next = Vec::new();
+            for h in handles {
+                next.push(h.await??);
+            }
+            let secs = t0.elapsed().as_secs_f64();
+            sequencer.await??;
+            tks = next;
+            let n = done.load(Ordering::Relaxed);
+            count += n;
+            ours.push(n as f64 / secs);
+            theirs.push(pg.run(seconds, clients).await?);
         }
-        let t0 = Instant::now();
-        for h in handles {
-            h.await??;
-        }
-        let secs = t0.elapsed().as_secs_f64();
-        let tps = done.load(Ordering::Relaxed) as f64 / secs;
-        let audit_ok = ecogov_domain::service::audit::verify(&core)
+        let audit_ok = audit::verify(&core)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?
             .first_break
             .is_none();
-        Ok::<_, anyhow::Error>((tps, done.load(Ordering::Relaxed), audit_ok))
+        Ok::<_, anyhow::Error>((median(&mut ours), median(&mut theirs), count, audit_ok, ours, theirs))
     }
     .await;
     load::drop_database(created).await;
-    let (tps, count, audit_ok) = result?;
-    let pg_tps = pgbench(database_url, seconds, clients).await?;
+    pg.drop().await;
+    let (tps, pg_tps, count, audit_ok, ours, theirs) = result?;
+    let rounds = |v: &[f64]| v.iter().map(|x| format!("{x:.0}")).collect::<Vec<_>>().join(",");
     Ok(format!(
-        "transitions={count} clients={clients} audit_chain_intact={audit_ok}\ntransitions_per_sec={tps:.0} pgbench_tps={pg_tps:.0} ratio={:.2}",
+        "transitions={count} clients={clients} rounds={ROUNDS}x{seconds}s audit_chain_intact={audit_ok} ours_rounds={} pgbench_rounds={}\ntransitions_per_sec={tps:.0} pgbench_tps={pg_tps:.0} ratio={:.2}",
+        rounds(&ours),
+        rounds(&theirs),
         tps / pg_tps
     ))
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
 }
 
 fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
@@ -264,61 +295,90 @@ fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
     Ok(dir)
 }
 
-/// Runs `pgbench -b simple-update` on a scratch database of the same server.
-async fn pgbench(database_url: &str, seconds: u64, clients: usize) -> anyhow::Result<f64> {
-    use anyhow::Context;
-    use sea_orm::{ConnectionTrait, Database};
-    let bin = std::fs::read_dir("/usr/lib/postgresql")
-        .ok()
-        .and_then(|d| {
-            d.filter_map(Result::ok)
-                .map(|e| e.path().join("bin/pgbench"))
-                .find(|p| p.exists())
+/// `pgbench -b simple-update` on a scratch database of the same server.
+struct Pgbench {
+    bin: std::path::PathBuf,
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl Pgbench {
+    /// Creates the scratch database and runs `pgbench -i -s 1`.
+    async fn init(database_url: &str, _clients: usize) -> anyhow::Result<Pgbench> {
+        use anyhow::Context;
+        use sea_orm::{ConnectionTrait, Database};
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()
+            .and_then(|d| {
+                d.filter_map(Result::ok)
+                    .map(|e| e.path().join("bin/pgbench"))
+                    .find(|p| p.exists())
+            })
+            .or_else(|| which("pgbench"))
+            .context("pgbench not found (Debian: /usr/lib/postgresql/<version>/bin/pgbench)")?;
+        let name = format!("ecogov_pgbench_{}", std::process::id());
+        let admin = Database::connect(database_url).await?;
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\""))
+            .await?;
+        admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await?;
+        let _ = admin.close().await;
+        let base = database_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(database_url);
+        let url = format!("{base}/{name}");
+        let init = tokio::process::Command::new(&bin)
+            .args(["-i", "-q", "-s", "1", &url])
+            .output()
+            .await?;
+        anyhow::ensure!(
+            init.status.success(),
+            "pgbench -i failed: {}",
+            String::from_utf8_lossy(&init.stderr)
+        );
+        Ok(Pgbench {
+            bin,
+            admin_url: database_url.to_owned(),
+            name,
+            url,
         })
-        .or_else(|| which("pgbench"))
-        .context("pgbench not found (Debian: /usr/lib/postgresql/<version>/bin/pgbench)")?;
-    let name = format!("ecogov_pgbench_{}", std::process::id());
-    let admin = Database::connect(database_url).await?;
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\""))
-        .await?;
-    admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await?;
-    let base = database_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(database_url);
-    let url = format!("{base}/{name}");
-    let init = tokio::process::Command::new(&bin)
-        .args(["-i", "-q", "-s", "1", &url])
-        .output()
-        .await?;
-    anyhow::ensure!(
-        init.status.success(),
-        "pgbench -i failed: {}",
-        String::from_utf8_lossy(&init.stderr)
-    );
-    let run = tokio::process::Command::new(&bin)
-        .args([
-            "-b",
-            "simple-update",
-            "-c",
-            &clients.to_string(),
-            "-j",
-            "2",
-            "-T",
-            &seconds.to_string(),
-            &url,
-        ])
-        .output()
-        .await?;
-    let _ = admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-        .await;
-    let out = String::from_utf8_lossy(&run.stdout);
-    out.lines()
-        .find_map(|l| {
-            l.strip_prefix("tps = ")
-                .and_then(|r| r.split_whitespace().next())
-                .and_then(|v| v.parse().ok())
-        })
-        .with_context(|| format!("cannot read pgbench output: {out}"))
+    }
+
+    /// One timed run; returns its TPS.
+    async fn run(&self, seconds: u64, clients: usize) -> anyhow::Result<f64> {
+        use anyhow::Context;
+        let run = tokio::process::Command::new(&self.bin)
+            .args([
+                "-b",
+                "simple-update",
+                "-c",
+                &clients.to_string(),
+                "-j",
+                "2",
+                "-T",
+                &seconds.to_string(),
+                &self.url,
+            ])
+            .output()
+            .await?;
+        let out = String::from_utf8_lossy(&run.stdout);
+        out.lines()
+            .find_map(|l| {
+                l.strip_prefix("tps = ")
+                    .and_then(|r| r.split_whitespace().next())
+                    .and_then(|v| v.parse().ok())
+            })
+            .with_context(|| format!("cannot read pgbench output: {out}"))
+    }
+
+    async fn drop(self) {
+        use sea_orm::{ConnectionTrait, Database};
+        if let Ok(admin) = Database::connect(&self.admin_url).await {
+            let _ = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name))
+                .await;
+            let _ = admin.close().await;
+        }
+    }
 }
 
 fn which(bin: &str) -> Option<std::path::PathBuf> {

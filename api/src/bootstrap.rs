@@ -5,10 +5,12 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use ecogov_domain::blob::BlobStore;
+use ecogov_domain::catalog::diff::Snapshot;
+use ecogov_domain::catalog::lifecycle::Event as CatalogEvent;
 use ecogov_domain::hashchain::HashAlgorithm;
 use ecogov_domain::password::Password;
 use ecogov_domain::role::Role;
-use ecogov_domain::service::{Actor, Core, SecurityPolicy, calendar, directory, tickets};
+use ecogov_domain::service::{Actor, Core, SecurityPolicy, calendar, catalog, datasource, directory, tickets};
 use ecogov_domain::time::SharedClock;
 use ecogov_domain::token::TokenSigner;
 use ecogov_domain::workflow::{Event, Severity, TicketKind};
@@ -84,14 +86,14 @@ pub async fn first_start(core: &Core, settings: &Settings) -> anyhow::Result<Fir
             out.generated_admin_password = Some(password);
         }
         if settings.demo {
-            out.demo_password = Some(seed_demo(core).await?);
+            out.demo_password = Some(seed_demo(core, &settings.data_dir).await?);
         }
     }
     Ok(out)
 }
 
 /// Demo departments, users and tickets in several states. Returns the demo users' password.
-async fn seed_demo(core: &Core) -> anyhow::Result<String> {
+async fn seed_demo(core: &Core, data_dir: &std::path::Path) -> anyhow::Result<String> {
     let err = |e: ecogov_domain::Error| anyhow::anyhow!("demo data: {}", e.user_message());
     let password = "Demo-Wuhan-2026".to_owned();
     let center = directory::create_department(
@@ -207,7 +209,7 @@ async fn seed_demo(core: &Core) -> anyhow::Result<String> {
                 severity: sev,
                 subject: Some(tickets::Subject {
                     kind: "dataset".into(),
-                    id: "air_station_hourly".into(),
+                    id: "WH-AIR-HOURLY".into(),
                 }),
                 department_id: Some(center.id),
                 reviewer_id: None,
@@ -232,7 +234,6 @@ async fn seed_demo(core: &Core) -> anyhow::Result<String> {
         )
         .await
         .map_err(err)?;
-        let _ = reviewer;
         tickets::transition(
             core,
             &as_actor(&operator)?,
@@ -246,6 +247,7 @@ async fn seed_demo(core: &Core) -> anyhow::Result<String> {
         .await
         .map_err(err)?;
     }
+    seed_demo_catalog(core, data_dir, &m, &as_actor(&reviewer)?).await?;
     let ops_actor = as_actor(&ops_user)?;
     tickets::create(
         core,
@@ -257,7 +259,7 @@ async fn seed_demo(core: &Core) -> anyhow::Result<String> {
             severity: Severity::Medium,
             subject: Some(tickets::Subject {
                 kind: "dataset".into(),
-                id: "air_station_hourly".into(),
+                id: "WH-AIR-HOURLY".into(),
             }),
             department_id: None,
             reviewer_id: None,
@@ -267,6 +269,54 @@ async fn seed_demo(core: &Core) -> anyhow::Result<String> {
     .await
     .map_err(err)?;
     Ok(password)
+}
+
+/// The demo source database (Wuhan-like datasets with planted defects), registered as a data
+/// source and catalogued: resources created by `author`, published by `approver`.
+async fn seed_demo_catalog(
+    core: &Core,
+    data_dir: &std::path::Path,
+    author: &Actor,
+    approver: &Actor,
+) -> anyhow::Result<()> {
+    let err = |e: ecogov_domain::Error| anyhow::anyhow!("demo catalog: {}", e.user_message());
+    let path = data_dir.join("demo").join("wuhan-sources.sqlite");
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    crate::demo_source::create(&path, core.now()).await?;
+    let source = "wuhan-demo";
+    datasource::create(
+        core,
+        &Actor::system_admin(),
+        datasource::NewDataSource {
+            code: source.into(),
+            name: "武汉市生态环境数据演示库".into(),
+            url: format!("sqlite://{}?mode=ro", path.display()),
+            source_system: String::new(),
+        },
+    )
+    .await
+    .map_err(err)?;
+    for d in crate::demo_source::catalog(source, "DRC") {
+        let r = catalog::create(
+            core,
+            author,
+            Snapshot {
+                resource: d.resource,
+                fields: d.fields,
+            },
+        )
+        .await
+        .map_err(err)?;
+        let r = catalog::transition(core, author, r.id, CatalogEvent::Submit, r.version, None)
+            .await
+            .map_err(err)?;
+        catalog::transition(core, approver, r.id, CatalogEvent::Approve, r.version, None)
+            .await
+            .map_err(err)?;
+    }
+    Ok(())
 }
 
 fn directory_actor(u: &ecogov_domain::entity::user::Model) -> anyhow::Result<Actor> {

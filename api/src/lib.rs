@@ -4,5 +4,6 @@ pub mod app;
 pub mod bench;
 pub mod bootstrap;
 pub mod db;
+pub mod demo_source;
 pub mod server;
 pub mod settings;

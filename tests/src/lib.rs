@@ -64,6 +64,8 @@ pub struct Options {
     pub audit_algorithm: &'static str,
     /// Idle session timeout (long by default: SLA tests move the clock by days).
     pub idle_timeout_minutes: i64,
+    /// Seed the demo data on first start (as `ecogov serve` does on the embedded default).
+    pub demo: bool,
 }
 
 impl Default for Options {
@@ -74,6 +76,7 @@ impl Default for Options {
             start: sh(2026, 12, 7, 9, 0),
             audit_algorithm: "sha256",
             idle_timeout_minutes: 60 * 24 * 30,
+            demo: false,
         }
     }
 }
@@ -162,7 +165,7 @@ impl TestApp {
             signing_key: Some(Secret::new("test-signing-key-0123456789abcdef")),
             admin_password: Some(Secret::new(ADMIN_PASSWORD)),
             audit_algorithm: Some(opts.audit_algorithm.into()),
-            demo: Some(false),
+            demo: Some(opts.demo),
             graphiql: Some(false),
             idle_timeout_minutes: Some(opts.idle_timeout_minutes),
             token_ttl_hours: Some(24 * 60),

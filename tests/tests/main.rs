@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod catalog;
 mod datasources;
+mod demo;
 mod email;
 mod permissions;
 mod sla;

@@ -93,6 +93,8 @@ pub async fn sequence(core: &Core) -> Result<u64> {
             return Ok(linked);
         }
         let n = pending.len();
+        // (id, seq, prev_hash, hash) of every event, written back in one statement.
+        let mut links: Vec<(i64, i64, String, String)> = Vec::with_capacity(n);
         for e in pending {
             seq += 1;
             let before: Option<serde_json::Value> = e.before.as_deref().and_then(|b| serde_json::from_str(b).ok());
@@ -112,19 +114,14 @@ pub async fn sequence(core: &Core) -> Result<u64> {
                     prev_hash: &prev,
                 },
             );
-            audit_event::Entity::update_many()
-                .col_expr(audit_event::Column::Seq, Expr::value(seq))
-                .col_expr(audit_event::Column::PrevHash, Expr::value(prev.clone()))
-                .col_expr(audit_event::Column::Hash, Expr::value(hash.clone()))
-                .col_expr(
-                    audit_event::Column::Algorithm,
-                    Expr::value(core.audit_algorithm.as_str()),
-                )
-                .filter(audit_event::Column::Id.eq(e.id))
-                .exec(&txn)
-                .await?;
-            prev = hash;
+            links.push((e.id, seq, std::mem::replace(&mut prev, hash.clone()), hash));
         }
+        txn.execute_raw(link_statement(
+            txn.get_database_backend(),
+            core.audit_algorithm.as_str(),
+            links,
+        ))
+        .await?;
         audit_head::Entity::update_many()
             .col_expr(audit_head::Column::Seq, Expr::value(seq))
             .col_expr(audit_head::Column::Hash, Expr::value(prev))
@@ -134,6 +131,40 @@ pub async fn sequence(core: &Core) -> Result<u64> {
         txn.commit().await?;
         linked += n as u64;
     }
+}
+
+/// `UPDATE audit_events SET seq, prev_hash, hash, algorithm FROM (VALUES ...)`: one
+/// statement for a whole batch of links (VALUES columns are named `column1`.. on both
+/// PostgreSQL and SQLite). Values are bound parameters.
+fn link_statement(
+    backend: sea_orm::DbBackend,
+    algorithm: &str,
+    links: Vec<(i64, i64, String, String)>,
+) -> sea_orm::Statement {
+    let pg = backend == sea_orm::DbBackend::Postgres;
+    let mut n = 0;
+    let mut param = || {
+        n += 1;
+        if pg { format!("${n}") } else { "?".to_owned() }
+    };
+    let algo = param();
+    let mut rows = Vec::with_capacity(links.len());
+    let mut values: Vec<sea_orm::Value> = vec![algorithm.into()];
+    for (id, seq, prev, hash) in links {
+        let (a, b, c, d) = (param(), param(), param(), param());
+        rows.push(if pg {
+            format!("({a}::bigint, {b}::bigint, {c}::text, {d}::text)")
+        } else {
+            format!("({a}, {b}, {c}, {d})")
+        });
+        values.extend([id.into(), seq.into(), prev.into(), hash.into()]);
+    }
+    let sql = format!(
+        "UPDATE audit_events SET seq = v.column2, prev_hash = v.column3, hash = v.column4, algorithm = {algo} \
+         FROM (VALUES {}) AS v WHERE audit_events.id = v.column1",
+        rows.join(", ")
+    );
+    sea_orm::Statement::from_sql_and_values(backend, sql, values)
 }
 
 fn to_stored(m: audit_event::Model) -> StoredEvent {
