@@ -51,7 +51,7 @@ async fn demo_seeds_a_catalogued_source_database_with_findable_defects() {
         .iter()
         .find(|d| d["code"] == "wuhan-demo")
         .cloned()
-        .expect("demo data source");
+        .unwrap();
     let op = app.login("wangfang", "Demo-Wuhan-2026").await;
     let t = app
         .ok(
