@@ -92,6 +92,7 @@ pub fn worker_settings(settings: &Settings) -> WorkerSettings {
     WorkerSettings {
         scan_every: Duration::from_secs(settings.scan_every_secs),
         relay_every: Duration::from_secs(settings.relay_every_secs),
+        drift_every: Duration::from_secs(settings.drift_every_minutes * 60),
         ..WorkerSettings::default()
     }
 }

@@ -64,6 +64,7 @@ pub struct RawSettings {
     pub graphiql: Option<bool>,
     pub scan_every_secs: Option<u64>,
     pub relay_every_secs: Option<u64>,
+    pub drift_every_minutes: Option<u64>,
     pub idle_timeout_minutes: Option<i64>,
     pub token_ttl_hours: Option<i64>,
     pub lockout_minutes: Option<i64>,
@@ -95,6 +96,7 @@ impl RawSettings {
             graphiql,
             scan_every_secs,
             relay_every_secs,
+            drift_every_minutes,
             idle_timeout_minutes,
             lockout_minutes,
             max_failed_logins,
@@ -142,6 +144,8 @@ pub struct Settings {
     pub scan_every_secs: u64,
     /// Outbox relay interval.
     pub relay_every_secs: u64,
+    /// How often each published catalog resource is compared with its tables (minutes).
+    pub drift_every_minutes: u64,
     /// Idle session timeout.
     pub idle_timeout_minutes: i64,
     /// Absolute token lifetime.
@@ -205,6 +209,7 @@ impl Settings {
             graphiql: raw.graphiql.unwrap_or(mode == Mode::Embedded),
             scan_every_secs: raw.scan_every_secs.unwrap_or(30).max(1),
             relay_every_secs: raw.relay_every_secs.unwrap_or(5).max(1),
+            drift_every_minutes: raw.drift_every_minutes.unwrap_or(360).max(1),
             idle_timeout_minutes: raw.idle_timeout_minutes.unwrap_or(30),
             token_ttl_hours: raw.token_ttl_hours.unwrap_or(12).clamp(1, 24 * 365),
             lockout_minutes: raw.lockout_minutes.unwrap_or(30),

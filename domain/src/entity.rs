@@ -10,6 +10,8 @@ pub mod catalog_resource;
 pub mod catalog_version;
 pub mod data_source;
 pub mod department;
+pub mod drift_check;
+pub mod drift_rejection;
 pub mod idempotency_key;
 pub mod login_attempt;
 pub mod notification;

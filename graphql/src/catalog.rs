@@ -629,6 +629,21 @@ pub struct SchemaDrift {
     pub summary: String,
     /// The changes (missing table, added, removed, renamed-looking, type/length/nullability).
     pub changes: Json<serde_json::Value>,
+    /// Set when a person rejected this very drift (no ticket is opened for it).
+    pub rejected_reason: Option<String>,
+}
+
+impl From<datasource::DriftResult> for SchemaDrift {
+    fn from(r: datasource::DriftResult) -> Self {
+        let d = r.drift;
+        SchemaDrift {
+            clean: d.is_empty(),
+            summary: d.summary_zh(),
+            changes: Json(serde_json::to_value(&d.changes).unwrap_or_default()),
+            table: d.table,
+            rejected_reason: r.rejected_reason,
+        }
+    }
 }
 
 /// Data-source queries.
@@ -696,14 +711,28 @@ impl DataSourceMutation {
         let d = datasource::check_drift(core(ctx)?, actor(ctx)?, parse_id("resourceId", &resource_id)?)
             .await
             .map_err(ApiError)?;
-        Ok(d.into_iter()
-            .map(|d| SchemaDrift {
-                clean: d.is_empty(),
-                summary: d.summary_zh(),
-                changes: Json(serde_json::to_value(&d.changes).unwrap_or_default()),
-                table: d.table,
-            })
-            .collect())
+        Ok(d.into_iter().map(SchemaDrift::from).collect())
+    }
+
+    /// Rejects the current drift of a bound table with a reason: the open drift ticket is
+    /// closed as invalid, and this very drift opens no ticket again (a different one does).
+    async fn reject_schema_drift(
+        &self,
+        ctx: &Context<'_>,
+        resource_id: ID,
+        table: String,
+        reason: String,
+    ) -> async_graphql::Result<SchemaDrift> {
+        Ok(datasource::reject_drift(
+            core(ctx)?,
+            actor(ctx)?,
+            parse_id("resourceId", &resource_id)?,
+            &table,
+            &reason,
+        )
+        .await
+        .map_err(ApiError)?
+        .into())
     }
 
     /// Adopts a bound table's real structure into the catalog (a new version).

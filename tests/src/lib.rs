@@ -183,6 +183,7 @@ impl TestApp {
             relay_every: Duration::from_millis(200),
             checkpoint_every: Duration::from_secs(3600),
             email_concurrency: 2,
+            drift_every: Duration::from_secs(60),
         };
         let running = app::start(&settings, Arc::new(clock.clone()), parts, workers)
             .await

@@ -94,3 +94,149 @@ async fn demo_seeds_a_catalogued_source_database_with_findable_defects() {
         "{states:?}"
     );
 }
+
+/// Drift tickets of the demo's air resource, newest first: (id, state).
+async fn drift_tickets(app: &TestApp, token: &str) -> Vec<(String, String)> {
+    let r = app
+        .ok(
+            token,
+            "{ tickets(filter: {kinds: [METADATA_DRIFT]}) { edges { node { id state title } } } }",
+            json!({}),
+        )
+        .await;
+    r["tickets"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["node"]["id"].as_str().unwrap().to_owned(),
+                e["node"]["state"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Polls until `f` holds (the periodic scan runs every second in tests), at most 15 s.
+async fn eventually<F, Fut>(mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..150 {
+        if f().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("condition not reached within 15 s");
+}
+
+#[tokio::test]
+async fn the_periodic_scan_finds_drift_and_a_rejected_drift_stays_quiet_until_it_changes() {
+    let app = TestApp::spawn_with(Options {
+        demo: true,
+        ..Default::default()
+    })
+    .await;
+    let mgr = app.login("zhangwei", "Demo-Wuhan-2026").await;
+    let op = app.login("wangfang", "Demo-Wuhan-2026").await;
+
+    // The workers compare every published resource on their own: the planted pm25
+    // nullability mismatch opens exactly one drift ticket.
+    eventually(|| async { drift_tickets(&app, &mgr).await.len() == 1 }).await;
+    let (ticket_id, state) = drift_tickets(&app, &mgr).await.remove(0);
+    assert_eq!(state, "NEW");
+
+    let air = app
+        .ok(&mgr, "{ catalogResource(code: \"WH-AIR-HOURLY\") { id } }", json!({}))
+        .await["catalogResource"]["id"]
+        .clone();
+    let reject = "mutation($id:ID!, $t:String!, $r:String!){ rejectSchemaDrift(resourceId:$id, table:$t, reason:$r){ clean rejectedReason changes } }";
+    let table = "wuhan-demo.air_station_hourly";
+    let vars = |reason: &str| json!({"id": air, "t": table, "r": reason});
+    // A reason is required, operators may not reject, and a table without drift has nothing to reject.
+    assert_eq!(app.err(Some(&mgr), reject, vars("  ")).await, "invalid_input");
+    assert_eq!(app.err(Some(&op), reject, vars("不采纳")).await, "forbidden");
+    let water = app
+        .ok(
+            &mgr,
+            "{ catalogResource(code: \"WH-WATER-MONTHLY\") { id } }",
+            json!({}),
+        )
+        .await["catalogResource"]["id"]
+        .clone();
+    assert_eq!(
+        app.err(
+            Some(&mgr),
+            reject,
+            json!({"id": water, "t": "wuhan-demo.water_section_monthly", "r": "无"})
+        )
+        .await,
+        "invalid_input"
+    );
+    assert_eq!(
+        drift_tickets(&app, &mgr).await[0].1,
+        "NEW",
+        "failed rejections change nothing"
+    );
+
+    let reason = "源表允许空值系历史遗留，目录保持必填并由质量规则检查";
+    let r = app.ok(&mgr, reject, vars(reason)).await["rejectSchemaDrift"].clone();
+    assert_eq!(r["rejectedReason"], reason);
+    assert_eq!(r["clean"], false);
+    assert_eq!(
+        drift_tickets(&app, &mgr).await,
+        [(ticket_id.clone(), "INVALID".to_owned())]
+    );
+    assert_eq!(
+        app.err(Some(&mgr), reject, vars(reason)).await,
+        "invalid_input",
+        "rejected once"
+    );
+
+    // Later scans see the same drift, rejected: no new ticket; the check says why.
+    app.clock.advance(chrono::Duration::minutes(5));
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(drift_tickets(&app, &mgr).await.len(), 1);
+    let d = app
+        .ok(
+            &mgr,
+            "mutation($id:ID!){ checkSchemaDrift(resourceId:$id){ clean rejectedReason } }",
+            json!({"id": air}),
+        )
+        .await["checkSchemaDrift"][0]
+        .clone();
+    assert_eq!(d["rejectedReason"], reason);
+
+    // The source changes again: a different drift opens a new ticket.
+    let path = app.settings.data_dir.join("demo").join("wuhan-sources.sqlite");
+    let db = sea_orm::Database::connect(format!("sqlite://{}?mode=rw", path.display()))
+        .await
+        .unwrap();
+    sea_orm::ConnectionTrait::execute_unprepared(&db, "ALTER TABLE air_station_hourly ADD COLUMN remark TEXT")
+        .await
+        .unwrap();
+    db.close().await.unwrap();
+    app.clock.advance(chrono::Duration::minutes(5));
+    eventually(|| async { drift_tickets(&app, &mgr).await.len() == 2 }).await;
+
+    // The rejection is in the audit trail.
+    let auditor = app.login("chenjing", "Demo-Wuhan-2026").await;
+    let trail = app
+        .ok(
+            &auditor,
+            "query($id:String!){ auditEvents(subjectType: \"catalog_resource\", subjectId: $id, first: 100) { edges { node { action after } } } }",
+            json!({"id": air}),
+        )
+        .await;
+    let rejections: Vec<_> = trail["auditEvents"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["node"]["action"] == "catalog.drift_reject")
+        .collect();
+    assert_eq!(rejections.len(), 1, "{trail}");
+    assert_eq!(rejections[0]["node"]["after"]["reason"], reason);
+    app.stop().await;
+}

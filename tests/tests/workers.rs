@@ -21,6 +21,7 @@ async fn two_worker_processes_send_each_breach_once() {
         relay_every: Duration::from_millis(200),
         checkpoint_every: Duration::from_secs(3600),
         email_concurrency: 2,
+        drift_every: Duration::from_secs(3600),
     };
     let second = app::start(&app.settings, Arc::new(app.clock.clone()), Parts::WorkersOnly, fast)
         .await
@@ -91,6 +92,7 @@ async fn a_job_held_by_a_killed_worker_is_sent_once_after_its_lease() {
         relay_every: Duration::from_millis(200),
         checkpoint_every: Duration::from_secs(3600),
         email_concurrency: 2,
+        drift_every: Duration::from_secs(3600),
     };
     let workers = app::start(&app.settings, Arc::new(app.clock.clone()), Parts::WorkersOnly, fast)
         .await

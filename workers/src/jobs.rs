@@ -12,6 +12,7 @@
 //! [`EmailDelivery`]: email_delivery::EmailDelivery
 
 pub mod audit_checkpoint;
+pub mod drift_scan;
 pub mod email_delivery;
 pub mod outbox_relay;
 pub mod queue_housekeeping;

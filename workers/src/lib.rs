@@ -36,6 +36,9 @@ pub struct WorkerSettings {
     pub checkpoint_every: Duration,
     /// Emails sent concurrently by this process.
     pub email_concurrency: usize,
+    /// How often each published catalog resource is compared with its tables (the scan
+    /// ticks every `scan_every` and compares the resources that are due).
+    pub drift_every: Duration,
 }
 
 impl Default for WorkerSettings {
@@ -45,6 +48,7 @@ impl Default for WorkerSettings {
             relay_every: Duration::from_secs(5),
             checkpoint_every: Duration::from_secs(3600),
             email_concurrency: 4,
+            drift_every: Duration::from_secs(6 * 3600),
         }
     }
 }
@@ -96,7 +100,7 @@ macro_rules! register_email_worker {
 /// Runs all workers until `shutdown` resolves (graceful: finish in-flight jobs, up to
 /// [`SHUTDOWN_GRACE`]). Used by `ecogov serve` (in-process with the API) and `ecogov worker`.
 ///
-/// Workers: SLA scan, outbox relay, audit checkpoint, queue housekeeping (periodic, via
+/// Workers: SLA scan, schema drift scan, outbox relay, audit checkpoint, queue housekeeping (periodic, via
 /// apalis-cron) and `email_concurrency` concurrent email deliveries (from `queue`). Several
 /// processes may run this against the same database and queue.
 pub async fn run(
@@ -144,6 +148,10 @@ pub async fn run(
     monitor = {
         let core = core.clone();
         periodic!("sla-scan", settings.scan_every, jobs::sla_scan::handle, core)
+    };
+    monitor = {
+        let (core, every) = (core.clone(), jobs::drift_scan::DriftInterval(settings.drift_every));
+        periodic!("drift-scan", settings.scan_every, jobs::drift_scan::handle, core, every)
     };
     monitor = {
         let (core, queue) = (core.clone(), queue.clone());

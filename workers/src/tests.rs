@@ -119,6 +119,7 @@ fn fast_settings() -> WorkerSettings {
         relay_every: Duration::from_secs(1),
         checkpoint_every: Duration::from_secs(1),
         email_concurrency: 2,
+        drift_every: Duration::from_secs(3600),
     }
 }
 

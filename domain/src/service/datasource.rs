@@ -15,7 +15,7 @@ use super::{Actor, Core, catalog};
 use crate::catalog::diff::Snapshot;
 use crate::catalog::drift::{self, Drift};
 use crate::catalog::introspect::{self, IntrospectError, SourceKind};
-use crate::entity::{catalog_resource, data_source};
+use crate::entity::{catalog_resource, data_source, drift_check, drift_rejection};
 use crate::role::Operation;
 use crate::secretbox::redact_url;
 use crate::workflow::{Severity, TicketKind};
@@ -147,61 +147,106 @@ pub async fn test(core: &Core, actor: &Actor, id: i64) -> Result<TestResult> {
     Ok(result)
 }
 
+/// The drift of one bound table, and the reason if a person rejected exactly this drift.
+#[derive(Debug, Clone)]
+pub struct DriftResult {
+    /// The comparison.
+    pub drift: Drift,
+    /// Why this very drift (same fingerprint) was rejected; no ticket is opened for it.
+    pub rejected_reason: Option<String>,
+}
+
 /// Compares every bound table of a resource with the real table. Each drifting table opens or
-/// updates a metadata-drift ticket (deduplicated by resource and table). An unreachable
-/// source opens a collection-failure ticket instead and is reported as an error.
-pub async fn check_drift(core: &Core, actor: &Actor, resource_id: i64) -> Result<Vec<Drift>> {
+/// updates a metadata-drift ticket (deduplicated by resource and table), unless a person
+/// rejected this very drift. An unreachable source opens a collection-failure ticket instead
+/// and is reported as an error.
+pub async fn check_drift(core: &Core, actor: &Actor, resource_id: i64) -> Result<Vec<DriftResult>> {
     actor.require(Operation::UseDataSources)?;
     let r = catalog::get(core, actor, resource_id).await?;
-    let snap = catalog::snapshot(&core.db, &r).await?;
+    let out = check_resource(core, &r).await;
+    record_check(core, r.id, &out).await?;
+    out
+}
+
+fn drift_dedup_key(r: &catalog_resource::Model, bound: &str) -> String {
+    format!("drift:{}:{}", r.code, bound)
+}
+
+async fn find_source(core: &Core, src: &str, field: &'static str) -> Result<data_source::Model> {
+    data_source::Entity::find()
+        .filter(data_source::Column::Code.eq(src))
+        .one(&core.db)
+        .await?
+        .ok_or_else(|| Error::invalid(field, format!("数据源不存在：{src}")))
+}
+
+/// Compares one bound table (`source.table`) with the catalog's fields.
+async fn compare_bound(core: &Core, fields: &[crate::catalog::model::FieldDraft], bound: &str) -> Result<Drift> {
+    let (src, table) = bound
+        .split_once('.')
+        .ok_or_else(|| Error::invalid("table", "须为 数据源编码.表名"))?;
+    let ds = find_source(core, src, "tables").await?;
+    let db = match open(core, &ds).await {
+        Ok((db, _)) => db,
+        Err(e) => {
+            report_finding(
+                core,
+                Finding {
+                    kind: TicketKind::CollectionFailure,
+                    source: "schema_drift".into(),
+                    dedup_key: format!("unreachable:{}", ds.code),
+                    title: format!("数据源不可达：{}", ds.name),
+                    description: e.to_string(),
+                    severity: Severity::High,
+                    subject: Some(Subject {
+                        kind: "data_source".into(),
+                        id: ds.code.clone(),
+                    }),
+                    department_id: None,
+                    detail: json!({ "error": e.to_string() }),
+                },
+            )
+            .await?;
+            return Err(Error::invalid("dataSource", e.to_string()));
+        }
+    };
+    let actual = match introspect::describe(&db, table).await {
+        Ok(t) => Some(t),
+        Err(IntrospectError::NoSuchTable(_)) => None,
+        Err(e) => {
+            let _ = db.close().await;
+            return Err(Error::invalid("tables", e.to_string()));
+        }
+    };
+    let _ = db.close().await;
+    Ok(drift::compare(bound, fields, actual.as_ref()))
+}
+
+async fn check_resource(core: &Core, r: &catalog_resource::Model) -> Result<Vec<DriftResult>> {
+    let snap = catalog::snapshot(&core.db, r).await?;
     let mut out = Vec::new();
     for bound in &snap.resource.tables {
-        let Some((src, table)) = bound.split_once('.') else {
+        if !bound.contains('.') {
             continue;
-        };
-        let ds = data_source::Entity::find()
-            .filter(data_source::Column::Code.eq(src))
-            .one(&core.db)
-            .await?
-            .ok_or_else(|| Error::invalid("tables", format!("数据源不存在：{src}")))?;
-        let db = match open(core, &ds).await {
-            Ok((db, _)) => db,
-            Err(e) => {
-                report_finding(
-                    core,
-                    Finding {
-                        kind: TicketKind::CollectionFailure,
-                        source: "schema_drift".into(),
-                        dedup_key: format!("unreachable:{}", ds.code),
-                        title: format!("数据源不可达：{}", ds.name),
-                        description: e.to_string(),
-                        severity: Severity::High,
-                        subject: Some(Subject {
-                            kind: "data_source".into(),
-                            id: ds.code.clone(),
-                        }),
-                        department_id: None,
-                        detail: json!({ "error": e.to_string() }),
-                    },
-                )
-                .await?;
-                return Err(Error::invalid("dataSource", e.to_string()));
-            }
-        };
-        let actual = match introspect::describe(&db, table).await {
-            Ok(t) => Some(t),
-            Err(IntrospectError::NoSuchTable(_)) => None,
-            Err(e) => return Err(Error::invalid("tables", e.to_string())),
-        };
-        let _ = db.close().await;
-        let d = drift::compare(bound, &snap.fields, actual.as_ref());
+        }
+        let d = compare_bound(core, &snap.fields, bound).await?;
+        let mut rejected_reason = None;
         if !d.is_empty() {
+            rejected_reason = drift_rejection::Entity::find()
+                .filter(drift_rejection::Column::ResourceId.eq(r.id))
+                .filter(drift_rejection::Column::BoundTable.eq(bound.as_str()))
+                .filter(drift_rejection::Column::Fingerprint.eq(d.fingerprint()))
+                .one(&core.db)
+                .await?
+                .map(|x| x.reason);
+        }
+        if !d.is_empty() && rejected_reason.is_none() {
             report_finding(
                 core,
                 Finding {
                     kind: TicketKind::MetadataDrift,
                     source: "schema_drift".into(),
-                    dedup_key: format!("drift:{}:{}", r.code, bound),
+                    dedup_key: drift_dedup_key(r, bound),
                     title: format!("元数据漂移：{}（{}）", r.name, bound),
                     description: d.summary_zh(),
                     severity: Severity::Medium,
@@ -215,9 +260,190 @@ pub async fn check_drift(core: &Core, actor: &Actor, resource_id: i64) -> Result
             )
             .await?;
         }
-        out.push(d);
+        out.push(DriftResult {
+            drift: d,
+            rejected_reason,
+        });
     }
     Ok(out)
+}
+
+/// Stores the outcome of a check of `resource_id`.
+async fn record_check(core: &Core, resource_id: i64, out: &Result<Vec<DriftResult>>) -> Result<()> {
+    use sea_orm::sea_query::OnConflict;
+    let (outcome, error) = match out {
+        Ok(v) if v.iter().all(|d| d.drift.is_empty() || d.rejected_reason.is_some()) => ("clean", None),
+        Ok(_) => ("drift", None),
+        Err(e) => ("error", Some(e.user_message())),
+    };
+    drift_check::Entity::insert(drift_check::ActiveModel {
+        resource_id: Set(resource_id),
+        checked_at: Set(core.now()),
+        outcome: Set(outcome.to_owned()),
+        error: Set(error),
+    })
+    .on_conflict(
+        OnConflict::column(drift_check::Column::ResourceId)
+            .update_columns([
+                drift_check::Column::CheckedAt,
+                drift_check::Column::Outcome,
+                drift_check::Column::Error,
+            ])
+            .to_owned(),
+    )
+    .exec_without_returning(&core.db)
+    .await?;
+    Ok(())
+}
+
+/// What one periodic drift scan did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct DriftScanReport {
+    /// Resources compared by this process in this scan.
+    pub checked: usize,
+    /// Of which with open (not rejected) drift.
+    pub drifting: usize,
+    /// Of which could not be compared (unreachable source, missing data source).
+    pub errors: usize,
+}
+
+/// Compares every published resource not compared within `every` with its tables. Each
+/// resource is claimed with a conditional write first, so several worker processes scanning
+/// at once compare each resource once.
+pub async fn scan_due(core: &Core, every: chrono::Duration) -> Result<DriftScanReport> {
+    use sea_orm::sea_query::{Expr, OnConflict};
+    let published = catalog_resource::Entity::find()
+        .filter(catalog_resource::Column::Status.eq(crate::catalog::lifecycle::Status::Published.as_str()))
+        .order_by_asc(catalog_resource::Column::Id)
+        .all(&core.db)
+        .await?;
+    let mut report = DriftScanReport::default();
+    for r in published {
+        let now = core.now();
+        let inserted = drift_check::Entity::insert(drift_check::ActiveModel {
+            resource_id: Set(r.id),
+            checked_at: Set(now),
+            outcome: Set("running".to_owned()),
+            error: Set(None),
+        })
+        .on_conflict(
+            OnConflict::column(drift_check::Column::ResourceId)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(&core.db)
+        .await?;
+        let claimed = inserted == 1
+            || drift_check::Entity::update_many()
+                .col_expr(drift_check::Column::CheckedAt, Expr::value(now))
+                .col_expr(drift_check::Column::Outcome, Expr::value("running"))
+                .filter(drift_check::Column::ResourceId.eq(r.id))
+                .filter(drift_check::Column::CheckedAt.lte(now - every))
+                .exec(&core.db)
+                .await?
+                .rows_affected
+                == 1;
+        if !claimed {
+            continue;
+        }
+        let out = check_resource(core, &r).await;
+        record_check(core, r.id, &out).await?;
+        report.checked += 1;
+        match &out {
+            Ok(v) if v.iter().any(|d| !d.drift.is_empty() && d.rejected_reason.is_none()) => report.drifting += 1,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(resource = %r.code, error = %e, "schema drift check failed");
+                report.errors += 1;
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Rejects the current drift of a bound table: records why (so this very drift opens no
+/// ticket again; a different drift still does) and closes the open drift ticket as invalid
+/// with the same reason. Managers only.
+pub async fn reject_drift(
+    core: &Core,
+    actor: &Actor,
+    resource_id: i64,
+    bound: &str,
+    reason: &str,
+) -> Result<DriftResult> {
+    actor.require(Operation::ApproveCatalog)?;
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 2000 {
+        return Err(Error::invalid("reason", "驳回须填写原因（不超过 2000 字）"));
+    }
+    let r = catalog::get(core, actor, resource_id).await?;
+    let snap = catalog::snapshot(&core.db, &r).await?;
+    if !snap.resource.tables.iter().any(|t| t == bound) {
+        return Err(Error::invalid("table", format!("资源未挂接表：{bound}")));
+    }
+    let d = compare_bound(core, &snap.fields, bound).await?;
+    if d.is_empty() {
+        return Err(Error::invalid("table", "该表与目录一致，没有可驳回的差异"));
+    }
+    let fingerprint = d.fingerprint();
+    let exists = drift_rejection::Entity::find()
+        .filter(drift_rejection::Column::ResourceId.eq(r.id))
+        .filter(drift_rejection::Column::BoundTable.eq(bound))
+        .filter(drift_rejection::Column::Fingerprint.eq(fingerprint.clone()))
+        .one(&core.db)
+        .await?;
+    if exists.is_some() {
+        return Err(Error::invalid("table", "该差异已被驳回"));
+    }
+    // The open drift ticket, closed as invalid with the reason (its own transaction, with
+    // the ticket's version check), before the rejection is recorded.
+    if let Some(t) = super::tickets::find_open_by_dedup_key(core, &drift_dedup_key(&r, bound)).await? {
+        super::tickets::transition(
+            core,
+            actor,
+            t.id,
+            super::tickets::TransitionInput {
+                event: Some(crate::workflow::Event::CloseInvalid),
+                expected_version: t.version,
+                reason: Some(reason.to_owned()),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    let now = core.now();
+    let changes = serde_json::to_string(&d.changes).map_err(|e| Error::Internal(e.to_string()))?;
+    let txn = core.begin().await?;
+    drift_rejection::ActiveModel {
+        resource_id: Set(r.id),
+        bound_table: Set(bound.to_owned()),
+        fingerprint: Set(fingerprint),
+        changes: Set(changes),
+        reason: Set(reason.to_owned()),
+        actor_id: Set(actor.id),
+        at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::append(
+        &txn,
+        actor,
+        now,
+        Change {
+            action: "catalog.drift_reject",
+            subject_type: "catalog_resource",
+            subject_id: r.id.to_string(),
+            before: None,
+            after: Some(json!({ "table": bound, "changes": d.changes, "reason": reason })),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(DriftResult {
+        drift: d,
+        rejected_reason: Some(reason.to_owned()),
+    })
 }
 
 /// Makes the catalog's fields match a bound table (a new version).

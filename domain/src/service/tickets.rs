@@ -354,6 +354,14 @@ async fn insert_ticket(core: &Core, txn: &DatabaseTransaction, actor: &Actor, ro
     Ok(t)
 }
 
+/// The open ticket of an automatic finding, by its dedup key.
+pub async fn find_open_by_dedup_key(core: &Core, key: &str) -> Result<Option<ticket::Model>> {
+    Ok(ticket::Entity::find()
+        .filter(ticket::Column::OpenDedupKey.eq(key))
+        .one(&core.db)
+        .await?)
+}
+
 /// Records a finding from an automatic source: a new ticket, or, while a ticket with the
 /// same dedup key is open, one more occurrence on it. Returns the ticket and whether it is new.
 pub async fn report_finding(core: &Core, finding: Finding) -> Result<(ticket::Model, bool)> {
