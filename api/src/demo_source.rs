@@ -1936,7 +1936,7 @@ mod tests {
     use ecogov_domain::catalog::introspect;
     use ecogov_domain::ident::PermitNumber;
     use ecogov_domain::sensitivity::Scanner;
-    use ecogov_domain::service::catalog::SUB_LEVELS;
+    use ecogov_domain::service::classification::DEFAULT_SUB_LEVELS as SUB_LEVELS;
     use sea_orm::{DatabaseConnection, DbBackend, Statement};
 
     use super::*;

@@ -8,6 +8,7 @@ pub mod calendar_day;
 pub mod catalog_field;
 pub mod catalog_resource;
 pub mod catalog_version;
+pub mod classification;
 pub mod data_source;
 pub mod department;
 pub mod drift_check;

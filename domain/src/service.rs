@@ -9,6 +9,7 @@ pub mod auth;
 pub mod batch;
 pub mod calendar;
 pub mod catalog;
+pub mod classification;
 pub mod datasource;
 pub mod directory;
 pub mod notify;

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod catalog;
+mod classification;
 mod error;
 mod loaders;
 mod mutation;
@@ -12,6 +13,7 @@ use async_graphql::{EmptySubscription, Schema};
 use ecogov_domain::service::{Actor, Core};
 
 pub use catalog::{CatalogMutation, CatalogQuery, DataSourceMutation, DataSourceQuery};
+pub use classification::{ClassificationMutation, ClassificationQuery};
 pub use error::{ApiError, ApiResult};
 pub use loaders::{ClockLoader, DepartmentLoader, UserLoader};
 pub use mutation::CoreMutation;
@@ -19,11 +21,16 @@ pub use query::CoreQuery;
 
 /// All queries.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct QueryRoot(CoreQuery, CatalogQuery, DataSourceQuery);
+pub struct QueryRoot(CoreQuery, CatalogQuery, DataSourceQuery, ClassificationQuery);
 
 /// All mutations.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct MutationRoot(CoreMutation, CatalogMutation, DataSourceMutation);
+pub struct MutationRoot(
+    CoreMutation,
+    CatalogMutation,
+    DataSourceMutation,
+    ClassificationMutation,
+);
 
 /// The schema type.
 pub type EcogovSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

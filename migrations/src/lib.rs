@@ -6,6 +6,7 @@ mod m20261204_000001_core;
 mod m20261204_000002_catalog;
 mod m20261204_000003_data_sources;
 mod m20261204_000006_drift;
+mod m20261204_000007_classification;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000002_catalog::Migration),
             Box::new(m20261204_000003_data_sources::Migration),
             Box::new(m20261204_000006_drift::Migration),
+            Box::new(m20261204_000007_classification::Migration),
         ]
     }
 }

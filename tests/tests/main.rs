@@ -7,6 +7,7 @@ mod api;
 mod audit;
 mod auth;
 mod catalog;
+mod classification;
 mod datasources;
 mod demo;
 mod email;

@@ -26,9 +26,6 @@ use crate::entity::{catalog_field, catalog_resource, catalog_version, department
 use crate::role::{Operation, Role};
 use crate::{Error, Result};
 
-/// General-data sub-levels (GB/T 43697-2024 leaves the number open; 4 is common practice).
-pub const SUB_LEVELS: u8 = 4;
-
 /// The search index of this process and how far it has caught up with the database.
 #[derive(Default)]
 pub struct IndexState {
@@ -59,8 +56,9 @@ fn problems_error(problems: &[Problem]) -> Error {
 async fn check_entry<C: ConnectionTrait>(conn: &C, e: &Snapshot) -> Result<()> {
     let mut problems = e.resource.validate();
     let mut seen = std::collections::HashSet::new();
+    let sub_levels = super::classification::general_sub_levels(conn).await?;
     for f in &e.fields {
-        problems.extend(f.validate(SUB_LEVELS));
+        problems.extend(f.validate(sub_levels));
         if !seen.insert(f.name.to_lowercase()) {
             problems.push(Problem {
                 field: "fields".into(),
@@ -81,6 +79,7 @@ async fn check_entry<C: ConnectionTrait>(conn: &C, e: &Snapshot) -> Result<()> {
             format!("部门编码不存在：{}", e.resource.provider_department),
         ));
     }
+    super::classification::check(conn, &e.resource).await?;
     Ok(())
 }
 
@@ -610,7 +609,8 @@ pub async fn import(
     valid_only: bool,
 ) -> Result<ImportOutcome> {
     actor.require(Operation::ManageCatalog)?;
-    let report = xlsx::import(bytes, SUB_LEVELS).map_err(|e| Error::invalid("file", e.to_string()))?;
+    let sub_levels = super::classification::general_sub_levels(&core.db).await?;
+    let report = xlsx::import(bytes, sub_levels).map_err(|e| Error::invalid("file", e.to_string()))?;
     let txn = core.begin().await?;
     let mut problems = report.problems.clone();
     let mut plan = Vec::new();
