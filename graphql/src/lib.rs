@@ -3,6 +3,7 @@
 mod catalog;
 mod error;
 mod loaders;
+mod models;
 mod mutation;
 mod query;
 mod types;
@@ -13,17 +14,18 @@ use ecogov_domain::service::{Actor, Core};
 
 pub use catalog::{CatalogMutation, CatalogQuery, DataSourceMutation, DataSourceQuery};
 pub use error::{ApiError, ApiResult};
-pub use loaders::{ClockLoader, DepartmentLoader, UserLoader};
+pub use loaders::{ClockLoader, DepartmentLoader, SourceSystemLoader, UserLoader};
+pub use models::{ModelMutation, ModelQuery};
 pub use mutation::CoreMutation;
 pub use query::CoreQuery;
 
 /// All queries.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct QueryRoot(CoreQuery, CatalogQuery, DataSourceQuery);
+pub struct QueryRoot(CoreQuery, CatalogQuery, DataSourceQuery, ModelQuery);
 
 /// All mutations.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct MutationRoot(CoreMutation, CatalogMutation, DataSourceMutation);
+pub struct MutationRoot(CoreMutation, CatalogMutation, DataSourceMutation, ModelMutation);
 
 /// The schema type.
 pub type EcogovSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
@@ -66,4 +68,5 @@ pub fn with_request_data(req: async_graphql::Request, core: &Core, ctx: RequestC
         .data(DataLoader::new(UserLoader(core.clone()), tokio::spawn))
         .data(DataLoader::new(DepartmentLoader(core.clone()), tokio::spawn))
         .data(DataLoader::new(ClockLoader(core.clone()), tokio::spawn))
+        .data(DataLoader::new(SourceSystemLoader(core.clone()), tokio::spawn))
 }
