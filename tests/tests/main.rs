@@ -9,6 +9,7 @@ mod auth;
 mod catalog;
 mod datasources;
 mod email;
+mod models;
 mod permissions;
 mod sla;
 mod tickets;
