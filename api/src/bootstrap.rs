@@ -5,16 +5,20 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use ecogov_domain::blob::BlobStore;
+use ecogov_domain::catalog::contact::ContactInput;
 use ecogov_domain::catalog::diff::Snapshot;
 use ecogov_domain::catalog::lifecycle::Event as CatalogEvent;
 use ecogov_domain::hashchain::HashAlgorithm;
 use ecogov_domain::password::Password;
 use ecogov_domain::role::Role;
-use ecogov_domain::service::{Actor, Core, SecurityPolicy, calendar, catalog, datasource, directory, tickets};
+use ecogov_domain::service::{
+    Actor, Core, SecurityPolicy, calendar, catalog, datasource, directory, source_system, tickets,
+};
 use ecogov_domain::time::SharedClock;
 use ecogov_domain::token::TokenSigner;
 use ecogov_domain::workflow::{Event, Severity, TicketKind};
 use sea_orm::DatabaseConnection;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::settings::Settings;
 
@@ -285,6 +289,60 @@ async fn seed_demo_catalog(
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     crate::demo_source::create(&path, core.now()).await?;
+    // The source systems the demo datasets come from (来源系统), owned by the data center.
+    let owner = ecogov_domain::entity::department::Entity::find()
+        .filter(ecogov_domain::entity::department::Column::Code.eq("DRC"))
+        .one(&core.db)
+        .await?
+        .context("demo department DRC missing")?;
+    let systems = [
+        (
+            "air-network",
+            "空气质量自动监测网络",
+            "国控、省控、市控空气质量自动监测站数据采集与审核系统",
+        ),
+        (
+            "water-network",
+            "地表水水质监测网络",
+            "地表水国控、省控断面自动站与手工监测数据系统",
+        ),
+        (
+            "permit-platform",
+            "全国排污许可证管理信息平台",
+            "全国排污许可证申请、核发与执行报告平台（市局回流数据）",
+        ),
+        (
+            "met-bureau",
+            "武汉市气象局地面观测",
+            "地面气象观测站逐小时观测数据共享接口",
+        ),
+        ("enforcement", "生态环境移动执法系统", "行政处罚与执法检查案件办理系统"),
+        (
+            "enterprise-registry",
+            "企业环境信息库",
+            "排污单位基本信息与统一社会信用代码登记",
+        ),
+    ];
+    for (i, (code, name, description)) in systems.into_iter().enumerate() {
+        source_system::create(
+            core,
+            author,
+            source_system::SourceSystemInput {
+                code: code.into(),
+                name: name.into(),
+                description: description.into(),
+                owner_department_id: owner.id,
+                contacts: vec![ContactInput {
+                    name: "王芳".into(),
+                    role: "系统运维联系人".into(),
+                    phone: format!("027-8561{:04}", 2300 + i),
+                    email: format!("{code}@sthjj.wuhan.gov.cn"),
+                }],
+            },
+        )
+        .await
+        .map_err(err)?;
+    }
     let source = "wuhan-demo";
     datasource::create(
         core,

@@ -178,6 +178,10 @@ fn thing_name(what: &str) -> &'static str {
         "resource_code" => "资源代码",
         "data_source" => "数据源",
         "data_source_code" => "数据源编码",
+        "source_system" => "来源系统",
+        "source_system_code" => "来源系统编码",
+        "data_model" => "数据模型",
+        "data_model_code" => "数据模型代码",
         _ => "对象",
     }
 }

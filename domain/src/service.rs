@@ -10,10 +10,12 @@ pub mod batch;
 pub mod calendar;
 pub mod catalog;
 pub mod classification;
+pub mod data_model;
 pub mod datasource;
 pub mod directory;
 pub mod notify;
 pub mod sla;
+pub mod source_system;
 pub mod tickets;
 
 use std::sync::Arc;

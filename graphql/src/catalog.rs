@@ -1,6 +1,7 @@
 //! The catalog part of the schema.
 
 use async_graphql::connection::{Connection, EmptyFields};
+use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject};
 use base64::Engine;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -16,6 +17,8 @@ use ecogov_domain::service::catalog::{self, CatalogFilter};
 use ecogov_domain::service::datasource;
 
 use crate::error::ApiError;
+use crate::loaders::SourceSystemLoader;
+use crate::models::SourceSystem;
 use crate::query::{actor, core, paginate, parse_id};
 
 fn parse_enum<T>(field: &str, v: &Option<String>, parse: fn(&str) -> Option<T>) -> Result<Option<T>, ApiError> {
@@ -228,6 +231,19 @@ impl CatalogResource {
     /// Every metadata attribute as entered (JSON).
     async fn metadata(&self) -> Json<serde_json::Value> {
         Json(serde_json::from_str(&self.0.draft).unwrap_or_default())
+    }
+    /// The source system (来源系统) the resource names, if any.
+    async fn source_system(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<SourceSystem>> {
+        let draft: ResourceDraft = serde_json::from_str(&self.0.draft).unwrap_or_default();
+        if draft.source_system.is_empty() {
+            return Ok(None);
+        }
+        let loader = ctx.data::<DataLoader<SourceSystemLoader>>()?;
+        Ok(loader
+            .load_one(draft.source_system)
+            .await
+            .map_err(|e| async_graphql::Error::from(ApiError(Error::Internal(e.to_string()))))?
+            .map(SourceSystem))
     }
     /// The fields, in order.
     async fn fields(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<CatalogField>> {

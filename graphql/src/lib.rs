@@ -4,6 +4,7 @@ mod catalog;
 mod classification;
 mod error;
 mod loaders;
+mod models;
 mod mutation;
 mod query;
 mod types;
@@ -15,13 +16,20 @@ use ecogov_domain::service::{Actor, Core};
 pub use catalog::{CatalogMutation, CatalogQuery, DataSourceMutation, DataSourceQuery};
 pub use classification::{ClassificationMutation, ClassificationQuery};
 pub use error::{ApiError, ApiResult};
-pub use loaders::{ClockLoader, DepartmentLoader, UserLoader};
+pub use loaders::{ClockLoader, DepartmentLoader, SourceSystemLoader, UserLoader};
+pub use models::{ModelMutation, ModelQuery};
 pub use mutation::CoreMutation;
 pub use query::CoreQuery;
 
 /// All queries.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct QueryRoot(CoreQuery, CatalogQuery, DataSourceQuery, ClassificationQuery);
+pub struct QueryRoot(
+    CoreQuery,
+    CatalogQuery,
+    DataSourceQuery,
+    ClassificationQuery,
+    ModelQuery,
+);
 
 /// All mutations.
 #[derive(async_graphql::MergedObject, Default)]
@@ -30,6 +38,7 @@ pub struct MutationRoot(
     CatalogMutation,
     DataSourceMutation,
     ClassificationMutation,
+    ModelMutation,
 );
 
 /// The schema type.
@@ -73,4 +82,5 @@ pub fn with_request_data(req: async_graphql::Request, core: &Core, ctx: RequestC
         .data(DataLoader::new(UserLoader(core.clone()), tokio::spawn))
         .data(DataLoader::new(DepartmentLoader(core.clone()), tokio::spawn))
         .data(DataLoader::new(ClockLoader(core.clone()), tokio::spawn))
+        .data(DataLoader::new(SourceSystemLoader(core.clone()), tokio::spawn))
 }

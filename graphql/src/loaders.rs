@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
-use ecogov_domain::entity::{department, sla_clock, user};
-use ecogov_domain::service::{Core, directory, sla};
+use ecogov_domain::entity::{department, sla_clock, source_system, user};
+use ecogov_domain::service::{Core, directory, sla, source_system as systems};
 
 /// Users by id.
 pub struct UserLoader(pub Core);
@@ -14,6 +14,8 @@ pub struct UserLoader(pub Core);
 pub struct DepartmentLoader(pub Core);
 /// SLA clocks by ticket id.
 pub struct ClockLoader(pub Core);
+/// Source systems by code (a page of catalog resources with their source systems).
+pub struct SourceSystemLoader(pub Core);
 
 type LoadError = Arc<ecogov_domain::Error>;
 
@@ -52,5 +54,18 @@ impl Loader<i64> for ClockLoader {
             out.entry(c.ticket_id).or_default().push(c);
         }
         Ok(out)
+    }
+}
+
+impl Loader<String> for SourceSystemLoader {
+    type Value = source_system::Model;
+    type Error = LoadError;
+    async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, Self::Error> {
+        Ok(systems::by_codes(&self.0, keys)
+            .await
+            .map_err(Arc::new)?
+            .into_iter()
+            .map(|s| (s.code.clone(), s))
+            .collect())
     }
 }

@@ -229,7 +229,7 @@ pub struct ResourceDraft {
     pub publish_date: Option<NaiveDate>,
     /// 关联资源代码.
     pub related_codes: Vec<String>,
-    /// 来源系统 (source system code).
+    /// 来源系统: the code of a registered source system (checked by the catalog service), or empty.
     pub source_system: String,
     /// Bound physical tables as `data_source_code.table` (schema-qualified tables allowed).
     pub tables: Vec<String>,

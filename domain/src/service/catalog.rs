@@ -38,7 +38,8 @@ impl std::fmt::Debug for IndexState {
     }
 }
 
-fn problems_error(problems: &[Problem]) -> Error {
+/// One `invalid_input` error for a list of problems: the first problem's field, every message.
+pub(crate) fn problems_error(problems: &[Problem]) -> Error {
     match problems.first() {
         Some(p) => Error::InvalidInput {
             field: p.field.clone(),
@@ -80,7 +81,40 @@ async fn check_entry<C: ConnectionTrait>(conn: &C, e: &Snapshot) -> Result<()> {
         ));
     }
     super::classification::check(conn, &e.resource).await?;
-    Ok(())
+    check_source_system(conn, e).await
+}
+
+/// A named source system must exist; a new reference must name an active one (a resource that
+/// already names a system that was deactivated since keeps it).
+async fn check_source_system<C: ConnectionTrait>(conn: &C, e: &Snapshot) -> Result<()> {
+    let code = e.resource.source_system.as_str();
+    if code.is_empty() {
+        return Ok(());
+    }
+    let Some(system) = super::source_system::find_by_code(conn, code).await? else {
+        return Err(Error::invalid("sourceSystem", format!("来源系统不存在：{code}")));
+    };
+    if system.active {
+        return Ok(());
+    }
+    let stored = catalog_resource::Entity::find()
+        .filter(catalog_resource::Column::Code.eq(e.resource.code.as_str()))
+        .one(conn)
+        .await?;
+    let kept = match stored {
+        Some(r) => {
+            serde_json::from_str::<ResourceDraft>(&r.draft)
+                .map_err(json_err)?
+                .source_system
+                == code
+        }
+        None => false,
+    };
+    if kept {
+        Ok(())
+    } else {
+        Err(Error::invalid("sourceSystem", format!("来源系统已停用：{code}")))
+    }
 }
 
 fn grade_of(fields: &[FieldDraft]) -> GradeLevel {
@@ -90,6 +124,7 @@ fn grade_of(fields: &[FieldDraft]) -> GradeLevel {
 fn normalise(mut e: Snapshot) -> Snapshot {
     e.resource.code = e.resource.code.trim().to_owned();
     e.resource.provider_department = e.resource.provider_department.trim().to_owned();
+    e.resource.source_system = e.resource.source_system.trim().to_owned();
     for f in &mut e.fields {
         f.name = f.name.trim().to_owned();
     }
