@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m20261204_000001_core;
 mod m20261204_000002_catalog;
 mod m20261204_000003_data_sources;
+mod m20261204_000004_sensitivity;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000001_core::Migration),
             Box::new(m20261204_000002_catalog::Migration),
             Box::new(m20261204_000003_data_sources::Migration),
+            Box::new(m20261204_000004_sensitivity::Migration),
         ]
     }
 }
