@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod datasource;
 pub mod directory;
 pub mod notify;
+pub mod sensitivity;
 pub mod sla;
 pub mod tickets;
 

@@ -5,6 +5,7 @@ mod error;
 mod loaders;
 mod mutation;
 mod query;
+mod sensitivity;
 mod types;
 
 use async_graphql::dataloader::DataLoader;
@@ -16,14 +17,15 @@ pub use error::{ApiError, ApiResult};
 pub use loaders::{ClockLoader, DepartmentLoader, UserLoader};
 pub use mutation::CoreMutation;
 pub use query::CoreQuery;
+pub use sensitivity::{SensitivityMutation, SensitivityQuery};
 
 /// All queries.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct QueryRoot(CoreQuery, CatalogQuery, DataSourceQuery);
+pub struct QueryRoot(CoreQuery, CatalogQuery, DataSourceQuery, SensitivityQuery);
 
 /// All mutations.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct MutationRoot(CoreMutation, CatalogMutation, DataSourceMutation);
+pub struct MutationRoot(CoreMutation, CatalogMutation, DataSourceMutation, SensitivityMutation);
 
 /// The schema type.
 pub type EcogovSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

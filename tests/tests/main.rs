@@ -10,6 +10,7 @@ mod catalog;
 mod datasources;
 mod email;
 mod permissions;
+mod sensitivity;
 mod sla;
 mod tickets;
 mod workers;
