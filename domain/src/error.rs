@@ -178,6 +178,7 @@ fn thing_name(what: &str) -> &'static str {
         "resource_code" => "资源代码",
         "data_source" => "数据源",
         "data_source_code" => "数据源编码",
+        "tag_suggestion" => "敏感标签建议",
         "source_system" => "来源系统",
         "source_system_code" => "来源系统编码",
         "data_model" => "数据模型",

@@ -132,6 +132,31 @@ impl Tag {
         }
     }
 
+    /// Parses an identifier (`citizen_id`) or a Chinese label (`身份证号`).
+    pub fn parse(s: &str) -> Option<Tag> {
+        let s = s.trim();
+        Tag::ALL.into_iter().find(|t| t.as_str() == s || t.label() == s)
+    }
+
+    /// The lowest general-data sub-level (1..=4) a field carrying this tag is graded at, once a
+    /// person confirms the tag; None when the tag implies no minimum.
+    ///
+    /// GB/T 43697-2024 grades by the harm of a leak and keeps 重要数据/核心数据 for harm to the
+    /// state, the economy and the public at scale, which one column's content cannot show; so a
+    /// tag never lifts a field out of general data, it lifts its sub-level (the local 4-level
+    /// practice). Policy, kept here as data: 4 for the identifiers that are sensitive personal
+    /// information on their own (citizen ID, bank card), 3 for other personal information and
+    /// precise locations, none for the credit code (enterprise registration data is public).
+    pub fn min_general_sub_level(self) -> Option<u8> {
+        match self {
+            Tag::CitizenId | Tag::BankCard => Some(4),
+            Tag::Mobile | Tag::Landline | Tag::PersonName | Tag::Address | Tag::Email | Tag::PreciseCoordinates => {
+                Some(3)
+            }
+            Tag::CreditCode => None,
+        }
+    }
+
     /// The default display rule (`standards.md`, Masking); policy data may override it.
     ///
     /// Choices where the standards leave room: citizen ID keeps first 1 + last 2 (the stricter of
@@ -1362,6 +1387,25 @@ mod tests {
             let got = scan(name, *comment, values);
             assert!(got.is_empty(), "{name}: {got:#?}");
         }
+    }
+
+    #[test]
+    fn tags_parse_and_imply_a_minimum_general_sub_level() {
+        for tag in Tag::ALL {
+            assert_eq!(Tag::parse(tag.as_str()), Some(tag));
+            assert_eq!(Tag::parse(tag.label()), Some(tag));
+        }
+        assert_eq!(Tag::parse(" 身份证号 "), Some(Tag::CitizenId));
+        assert_eq!(Tag::parse("tattoo"), None);
+        assert_eq!(Tag::CitizenId.min_general_sub_level(), Some(4));
+        assert_eq!(Tag::Mobile.min_general_sub_level(), Some(3));
+        assert_eq!(Tag::CreditCode.min_general_sub_level(), None);
+        assert!(
+            Tag::ALL
+                .iter()
+                .filter_map(|t| t.min_general_sub_level())
+                .all(|l| (1..=4).contains(&l))
+        );
     }
 
     #[test]

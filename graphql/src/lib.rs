@@ -7,6 +7,7 @@ mod loaders;
 mod models;
 mod mutation;
 mod query;
+mod sensitivity;
 mod types;
 
 use async_graphql::dataloader::DataLoader;
@@ -20,6 +21,7 @@ pub use loaders::{ClockLoader, DepartmentLoader, SourceSystemLoader, UserLoader}
 pub use models::{ModelMutation, ModelQuery};
 pub use mutation::CoreMutation;
 pub use query::CoreQuery;
+pub use sensitivity::{SensitivityMutation, SensitivityQuery};
 
 /// All queries.
 #[derive(async_graphql::MergedObject, Default)]
@@ -29,6 +31,7 @@ pub struct QueryRoot(
     DataSourceQuery,
     ClassificationQuery,
     ModelQuery,
+    SensitivityQuery,
 );
 
 /// All mutations.
@@ -39,6 +42,7 @@ pub struct MutationRoot(
     DataSourceMutation,
     ClassificationMutation,
     ModelMutation,
+    SensitivityMutation,
 );
 
 /// The schema type.

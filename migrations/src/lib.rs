@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m20261204_000001_core;
 mod m20261204_000002_catalog;
 mod m20261204_000003_data_sources;
+mod m20261204_000004_sensitivity;
 mod m20261204_000005_models;
 mod m20261204_000006_drift;
 mod m20261204_000007_classification;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000001_core::Migration),
             Box::new(m20261204_000002_catalog::Migration),
             Box::new(m20261204_000003_data_sources::Migration),
+            Box::new(m20261204_000004_sensitivity::Migration),
             Box::new(m20261204_000005_models::Migration),
             Box::new(m20261204_000006_drift::Migration),
             Box::new(m20261204_000007_classification::Migration),

@@ -630,6 +630,86 @@ pub async fn sample(
     Ok(values)
 }
 
+/// A bounded sample of whole rows: the values of some columns, as text, row by row.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RowSample {
+    /// The requested columns that exist, spelled as the caller asked, in the caller's order.
+    pub columns: Vec<String>,
+    /// The requested columns the table does not have.
+    pub missing: Vec<String>,
+    /// One entry per sampled row, one value per column of [`RowSample::columns`] (None for SQL
+    /// NULL).
+    pub rows: Vec<Vec<Option<String>>>,
+}
+
+impl RowSample {
+    /// The values of one column (by the caller's spelling), or None if it was not sampled.
+    pub fn column(&self, name: &str) -> Option<Vec<Option<&str>>> {
+        let at = self.columns.iter().position(|c| c == name)?;
+        Some(self.rows.iter().map(|r| r.get(at).and_then(|v| v.as_deref())).collect())
+    }
+}
+
+/// A bounded sample of rows of some columns, for the sensitivity scanner.
+///
+/// Unlike [`sample`], which skips NULLs and may therefore walk a sparse column to the end of a
+/// large table, this reads at most `min(limit, MAX_SAMPLE)` rows whatever they hold: `SELECT
+/// CAST(a AS text), CAST(b AS text) FROM t LIMIT n`, in the engine's natural order, one statement
+/// for all columns. Tables and columns are checked with [`describe`] first and named by the
+/// spelling the database returned, quoted; requested columns the table lacks are listed in
+/// [`RowSample::missing`] instead of failing (drift checks report them).
+pub async fn sample_rows(
+    db: &DatabaseConnection,
+    table: &str,
+    columns: &[&str],
+    limit: u32,
+) -> Result<RowSample, IntrospectError> {
+    let kind = SourceKind::of(db)?;
+    let described = describe(db, table).await?;
+    let mut out = RowSample::default();
+    let mut quoted = Vec::new();
+    let cast = match kind {
+        SourceKind::Postgres => "text",
+        SourceKind::MySql => "CHAR",
+        SourceKind::Sqlite => "TEXT",
+    };
+    for wanted in columns {
+        let wanted = wanted.trim();
+        let found: Vec<&Column> = described
+            .columns
+            .iter()
+            .filter(|c| c.name.eq_ignore_ascii_case(wanted))
+            .collect();
+        match pick(found, |c| c.name == wanted) {
+            Some(col) if !out.columns.iter().any(|c| c.eq_ignore_ascii_case(wanted)) => {
+                out.columns.push(wanted.to_owned());
+                quoted.push(format!("CAST({} AS {cast})", kind.quote(&col.name)));
+            }
+            Some(_) => {}
+            None => out.missing.push(wanted.to_owned()),
+        }
+    }
+    let limit = limit.min(MAX_SAMPLE);
+    if limit == 0 || quoted.is_empty() {
+        return Ok(out);
+    }
+    let from = match &described.schema {
+        Some(schema) => format!("{}.{}", kind.quote(schema), kind.quote(&described.name)),
+        None => kind.quote(&described.name),
+    };
+    let placeholder = if kind == SourceKind::Postgres { "$1" } else { "?" };
+    let sql = format!("SELECT {} FROM {from} LIMIT {placeholder}", quoted.join(", "));
+    let rows = query(db, &sql, [i64::from(limit).into()]).await?;
+    for r in &rows {
+        let mut values = Vec::with_capacity(out.columns.len());
+        for i in 0..out.columns.len() {
+            values.push(text_at(r, i)?);
+        }
+        out.rows.push(values);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     #![expect(clippy::unwrap_used, reason = "tests")]
@@ -905,6 +985,15 @@ mod tests {
         assert_eq!(codes.len(), 2);
         assert!(codes.iter().all(|c| c.starts_with("4201000")), "{codes:?}");
         assert!(sample(&db, t, "pm25", 0).await.unwrap().is_empty());
+        let rows = sample_rows(&db, t, &["PM25", "station_code", "nope; --", "pm25"], 3)
+            .await
+            .unwrap();
+        assert_eq!(rows.columns, ["PM25", "station_code"]);
+        assert_eq!(rows.missing, ["nope; --"]);
+        assert_eq!(rows.rows.len(), 3, "at most the limit, NULLs included");
+        assert_eq!(rows.column("station_code").unwrap().len(), 3);
+        assert!(rows.column("pm25").is_none());
+        assert!(sample_rows(&db, t, &["pm25"], 0).await.unwrap().rows.is_empty());
         assert!(matches!(
             sample(&db, t, "pm25; DROP TABLE x", 5).await,
             Err(IntrospectError::NoSuchColumn(_))

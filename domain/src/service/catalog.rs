@@ -22,8 +22,9 @@ use crate::catalog::lifecycle::{self, Event, Status};
 use crate::catalog::model::{FieldDraft, GradeLevel, Problem, ResourceDraft};
 use crate::catalog::search::{SearchDoc, SearchField, SearchFilter, SearchIndex};
 use crate::catalog::xlsx::{self, CatalogEntry};
-use crate::entity::{catalog_field, catalog_resource, catalog_version, department};
+use crate::entity::{catalog_field, catalog_resource, catalog_version, department, field_tag_event, tag_suggestion};
 use crate::role::{Operation, Role};
+use crate::sensitivity::Tag;
 use crate::{Error, Result};
 
 /// The search index of this process and how far it has caught up with the database.
@@ -198,6 +199,70 @@ async fn insert_version(
     Ok(())
 }
 
+/// A field's tags as identifiers (labels are accepted on input), lower-cased field name first.
+fn tag_sets(snap: &Snapshot) -> Vec<(String, &str, std::collections::BTreeSet<String>)> {
+    snap.fields
+        .iter()
+        .map(|f| {
+            let tags = f
+                .tags
+                .iter()
+                .map(|t| Tag::parse(t).map_or_else(|| t.trim().to_owned(), |t| t.as_str().to_owned()))
+                .collect();
+            (f.name.to_lowercase(), f.name.as_str(), tags)
+        })
+        .collect()
+}
+
+/// Records every tag added to or removed from a field between two snapshots in the tag history
+/// (`field_tag_events`), whatever the path of the change (edit, import, drift adoption, a
+/// confirmed suggestion). A tag that `confirming` names is recorded as `confirmed`, with the
+/// suggestion's id.
+async fn record_tag_changes(
+    txn: &DatabaseTransaction,
+    resource_id: i64,
+    before: &Snapshot,
+    after: &Snapshot,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    version: i32,
+    note: &str,
+    confirming: Option<&tag_suggestion::Model>,
+) -> Result<()> {
+    let (old, new) = (tag_sets(before), tag_sets(after));
+    let empty = std::collections::BTreeSet::new();
+    let mut rows = Vec::new();
+    for (key, name, tags) in &new {
+        let was = old.iter().find(|(k, ..)| k == key).map_or(&empty, |(.., t)| t);
+        rows.extend(tags.difference(was).map(|t| (*name, t.clone(), "added")));
+        rows.extend(was.difference(tags).map(|t| (*name, t.clone(), "removed")));
+    }
+    for (key, name, tags) in &old {
+        if !new.iter().any(|(k, ..)| k == key) {
+            rows.extend(tags.iter().map(|t| (*name, t.clone(), "removed")));
+        }
+    }
+    for (field, tag, action) in rows {
+        let confirmed =
+            confirming.filter(|s| action == "added" && s.field_name.eq_ignore_ascii_case(field) && s.tag == tag);
+        field_tag_event::ActiveModel {
+            resource_id: Set(resource_id),
+            field_name: Set(field.to_owned()),
+            tag: Set(tag),
+            action: Set(if confirmed.is_some() { "confirmed" } else { action }.to_owned()),
+            actor_id: Set(actor.audit_id()),
+            at: Set(now),
+            note: Set(note.chars().take(500).collect()),
+            catalog_version: Set(Some(version)),
+            suggestion_id: Set(confirmed.map(|s| s.id)),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+    }
+    Ok(())
+}
+
 async fn create_in(
     core: &Core,
     txn: &DatabaseTransaction,
@@ -228,6 +293,7 @@ async fn create_in(
     write_fields(txn, m.id, &e.fields).await?;
     let changes = diff(&Snapshot::default(), e);
     insert_version(txn, m.id, 1, e, &changes, actor, note, now).await?;
+    record_tag_changes(txn, m.id, &Snapshot::default(), e, actor, now, 1, note, None).await?;
     audit::append(
         txn,
         actor,
@@ -276,6 +342,7 @@ async fn update_in(
     current: catalog_resource::Model,
     e: &Snapshot,
     note: &str,
+    confirming: Option<&tag_suggestion::Model>,
 ) -> Result<Option<catalog_resource::Model>> {
     let before = snapshot(txn, &current).await?;
     let changes = diff(&before, e);
@@ -304,6 +371,7 @@ async fn update_in(
     }
     write_fields(txn, id, &e.fields).await?;
     insert_version(txn, id, version, e, &changes, actor, note, now).await?;
+    record_tag_changes(txn, id, &before, e, actor, now, version, note, confirming).await?;
     audit::append(
         txn,
         actor,
@@ -333,10 +401,27 @@ pub async fn update(
     note: &str,
 ) -> Result<catalog_resource::Model> {
     actor.require(Operation::ManageCatalog)?;
-    let e = normalise(entry);
     let txn = core.begin().await?;
+    let out = update_within(core, &txn, actor, id, expected_version, entry, note, None).await?;
+    txn.commit().await?;
+    Ok(out)
+}
+
+/// [`update`] inside the caller's transaction; `confirming` names the suggestion whose tag the
+/// update adds (recorded as `confirmed` in the tag history).
+pub(crate) async fn update_within(
+    core: &Core,
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    id: i64,
+    expected_version: i32,
+    entry: Snapshot,
+    note: &str,
+    confirming: Option<&tag_suggestion::Model>,
+) -> Result<catalog_resource::Model> {
+    let e = normalise(entry);
     let current = catalog_resource::Entity::find_by_id(id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or(Error::NotFound("catalog_resource"))?;
     if current.version != expected_version {
@@ -344,13 +429,13 @@ pub async fn update(
             current: current.version,
         });
     }
-    check_entry(&txn, &e).await?;
-    let out = match update_in(core, &txn, actor, current.clone(), &e, note).await? {
-        Some(m) => m,
-        None => current,
-    };
-    txn.commit().await?;
-    Ok(out)
+    check_entry(txn, &e).await?;
+    Ok(
+        match update_in(core, txn, actor, current.clone(), &e, note, confirming).await? {
+            Some(m) => m,
+            None => current,
+        },
+    )
 }
 
 /// Moves a resource through its lifecycle.
@@ -709,7 +794,7 @@ pub async fn import(
                 create_in(core, &txn, actor, snap, "Excel 导入").await?;
             }
             Some(r) => {
-                update_in(core, &txn, actor, r, snap, "Excel 导入").await?;
+                update_in(core, &txn, actor, r, snap, "Excel 导入", None).await?;
             }
         }
     }

@@ -105,7 +105,8 @@ pub struct TestResult {
     pub error: Option<String>,
 }
 
-async fn open(
+/// Opens a data source's connection (credentials decrypted here, never returned).
+pub(crate) async fn open(
     core: &Core,
     ds: &data_source::Model,
 ) -> std::result::Result<(sea_orm::DatabaseConnection, std::time::Duration), IntrospectError> {
