@@ -308,12 +308,14 @@ impl CoreQuery {
             .collect())
     }
 
-    /// The audit trail, newest first (audit administrators).
+    /// The audit trail, newest first (audit administrators), optionally narrowed by subject
+    /// type, subject id and action (each independently).
     async fn audit_events(
         &self,
         ctx: &Context<'_>,
         subject_type: Option<String>,
         subject_id: Option<String>,
+        action: Option<String>,
         after: Option<String>,
         before: Option<String>,
         first: Option<i32>,
@@ -321,9 +323,13 @@ impl CoreQuery {
     ) -> async_graphql::Result<Connection<usize, AuditEvent, EmptyFields, EmptyFields>> {
         let a = actor(ctx)?.clone();
         let c = core(ctx)?.clone();
-        let subject = subject_type.zip(subject_id);
+        let filter = audit::AuditFilter {
+            subject_type,
+            subject_id,
+            action,
+        };
         paginate(after, before, first, last, |page| async move {
-            let (rows, total) = audit::list(&c, &a, subject, page).await?;
+            let (rows, total) = audit::list(&c, &a, filter, page).await?;
             Ok((rows.into_iter().map(AuditEvent).collect(), total))
         })
         .await

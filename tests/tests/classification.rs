@@ -102,7 +102,7 @@ async fn the_scheme_is_editable_data_that_resources_must_use() {
     let trail = app
         .ok(
             &auditor,
-            "{ auditEvents(first: 100) { edges { node { action subjectId } } } }",
+            "{ auditEvents(subjectType: \"classification\", first: 100) { edges { node { action subjectId } } } }",
             json!({}),
         )
         .await;
@@ -117,12 +117,22 @@ async fn the_scheme_is_editable_data_that_resources_must_use() {
                 e["node"]["subjectId"].as_str().unwrap()
             )
         })
-        .filter(|a| a.starts_with("classification."))
         .collect();
     assert_eq!(
         actions,
         ["classification.deactivate:1/06/001", "classification.upsert:1/06/002"],
         "only the successful edits"
+    );
+    let by_action = app
+        .ok(
+            &auditor,
+            "{ auditEvents(action: \"classification.upsert\") { edges { node { subjectId } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        by_action["auditEvents"]["edges"],
+        json!([{"node": {"subjectId": "1/06/002"}}])
     );
     app.stop().await;
 }

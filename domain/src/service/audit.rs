@@ -258,16 +258,20 @@ pub async fn checkpoint(core: &Core) -> Result<audit_checkpoint::Model> {
 pub async fn list(
     core: &Core,
     actor: &Actor,
-    subject: Option<(String, String)>,
+    filter: AuditFilter,
     page: Page,
 ) -> Result<(Vec<audit_event::Model>, u64)> {
     actor.require(Operation::ViewAudit)?;
     sequence(core).await?;
     let mut q = audit_event::Entity::find();
-    if let Some((t, id)) = subject {
-        q = q
-            .filter(audit_event::Column::SubjectType.eq(t))
-            .filter(audit_event::Column::SubjectId.eq(id));
+    if let Some(t) = filter.subject_type {
+        q = q.filter(audit_event::Column::SubjectType.eq(t));
+    }
+    if let Some(id) = filter.subject_id {
+        q = q.filter(audit_event::Column::SubjectId.eq(id));
+    }
+    if let Some(a) = filter.action {
+        q = q.filter(audit_event::Column::Action.eq(a));
     }
     let total = q.clone().count(&core.db).await?;
     let rows = q
@@ -277,6 +281,17 @@ pub async fn list(
         .all(&core.db)
         .await?;
     Ok((rows, total))
+}
+
+/// Filters of [`list`]; each one set narrows the list.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Subject type, e.g. `ticket`.
+    pub subject_type: Option<String>,
+    /// Subject id.
+    pub subject_id: Option<String>,
+    /// Action, e.g. `ticket.transition`.
+    pub action: Option<String>,
 }
 
 /// Whether a database error is a unique-constraint violation (on either backend).
