@@ -289,6 +289,8 @@ async fn seed_demo_catalog(
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     crate::demo_source::create(&path, core.now()).await?;
+    // The data source URL must not depend on the working directory of later runs.
+    let path = std::fs::canonicalize(&path).with_context(|| format!("cannot resolve {}", path.display()))?;
     // The source systems the demo datasets come from (来源系统), owned by the data center.
     let owner = ecogov_domain::entity::department::Entity::find()
         .filter(ecogov_domain::entity::department::Column::Code.eq("DRC"))
