@@ -75,6 +75,16 @@ async fn credentials_are_encrypted_and_connections_tested() {
             .await,
         "invalid_input"
     );
+    // A data source names a registered source system, if any.
+    assert_eq!(
+        app.err(
+            Some(&admin),
+            "mutation{ createDataSource(code:\"s2\", name:\"x\", url:\"sqlite::memory:\", sourceSystem:\"no-such-system\"){ id } }",
+            json!({})
+        )
+        .await,
+        "invalid_input"
+    );
     assert_eq!(
         app.err(
             Some(&admin),

@@ -48,6 +48,10 @@ pub async fn create(core: &Core, actor: &Actor, input: NewDataSource) -> Result<
         .ok_or_else(|| Error::invalid("url", "仅支持 postgres://、mysql:// 与 sqlite: 连接串"))?;
     let now = core.now();
     let txn = core.begin().await?;
+    let system = input.source_system.trim();
+    if !system.is_empty() && super::source_system::find_by_code(&txn, system).await?.is_none() {
+        return Err(Error::invalid("sourceSystem", format!("来源系统不存在：{system}")));
+    }
     let m = data_source::ActiveModel {
         code: Set(code.to_owned()),
         name: Set(input.name.trim().to_owned()),
