@@ -1,0 +1,898 @@
+//! Compiling the rules of one table into a [`Plan`]: as few statements as possible, all
+//! read-only, with every identifier quoted for the dialect and every literal bound.
+//!
+//! - **One aggregate pass** computes every counting metric: row count, non-null counts,
+//!   `SUM(CASE WHEN <failing> THEN 1 ELSE 0 END)` per completeness and validity rule, fresh-row
+//!   counts for timeliness (`ts >= cutoff`, the cutoff computed here from the update cycle) and
+//!   window counts for volume. In incremental mode (a watermark column and the last run's
+//!   watermark) the pass reads only newer rows; timeliness and volume, which are about the whole
+//!   table, then get a second, unfiltered aggregate.
+//! - **Separate statements** where the shape differs: duplicates (`GROUP BY key HAVING
+//!   COUNT(*) > 1`), references (`NOT EXISTS` against the other table), cross-table consistency,
+//!   custom queries (`SELECT COUNT(*) FROM (<query>) q`).
+//! - **Row passes in Rust** for what SQL cannot check: the domain validators (credit code,
+//!   citizen ID, permit number: checksums) on every dialect, and regular expressions on SQLite
+//!   (no `REGEXP` built in, and sea-orm gives no hook to register one). A row pass reads
+//!   `SELECT v, COUNT(*) ... GROUP BY v ORDER BY v` in keyset-paged batches, so it counts
+//!   *every* row exactly with memory bounded by the batch, and checks each distinct value once.
+//!   Its failing-rows query is `... WHERE v IN (<the failing values>)`, exact up to
+//!   [`MAX_LISTED_VALUES`] distinct failing values.
+//!
+//! Naive timestamps in the source are taken as wall-clock times in [`CompileOptions::source_tz`]
+//! (the bureau's systems store Beijing time); cutoffs and watermarks are bound in that zone.
+//!
+//! Regular expressions: PostgreSQL `!~` and MariaDB `NOT REGEXP` are unanchored searches, like
+//! Rust's `is_match`; MariaDB's pattern gets a `(?-i)` prefix so that a case-insensitive column
+//! collation does not make it case-insensitive. Code tables and HJ 212 flags compare the binary
+//! value on MariaDB for the same reason.
+
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use super::rule::{Aggregate, ColumnInfo, Param, Rule, RuleKind, UpdateCycle, Validity};
+use super::sql::ReadOnlyQuery;
+use crate::calendar::WorkCalendar;
+use crate::catalog::introspect::SourceKind;
+use crate::ident::{CitizenId, CreditCode, PermitNumber};
+use crate::sensitivity::MaskRule;
+
+/// Most distinct failing values a row pass lists in its failing-rows query.
+pub const MAX_LISTED_VALUES: usize = 1_000;
+
+/// Distinct values read per batch by a row pass.
+pub const SCAN_BATCH: u32 = 5_000;
+
+/// The HJ 212-2017 value flags.
+pub const HJ212_FLAGS: [&str; 8] = ["N", "F", "M", "S", "D", "C", "T", "B"];
+
+/// The checked table and what the catalog knows of its columns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QualifiedTable {
+    /// Schema (PostgreSQL) or database (MySQL), if qualified.
+    pub schema: Option<String>,
+    /// Table name as the database spells it.
+    pub name: String,
+    /// Its columns.
+    pub columns: Vec<ColumnInfo>,
+}
+
+/// How to compile.
+#[derive(Debug, Clone)]
+pub struct CompileOptions {
+    /// Column whose increase marks new rows (incremental mode with [`since`](Self::since)).
+    pub watermark_column: Option<String>,
+    /// The last run's watermark: only rows with a newer watermark are inspected.
+    pub since: Option<DateTime<Utc>>,
+    /// The time of the run (injected, never read here).
+    pub now: DateTime<Utc>,
+    /// Zone of the source's naive timestamps.
+    pub source_tz: Tz,
+    /// Working-day calendar for [`UpdateCycle::WorkingDays`].
+    pub calendar: WorkCalendar,
+}
+
+impl CompileOptions {
+    /// Full (non-incremental) run at `now`, Beijing time, built-in holiday calendar.
+    pub fn full(now: DateTime<Utc>) -> Self {
+        CompileOptions {
+            watermark_column: None,
+            since: None,
+            now,
+            source_tz: chrono_tz::Asia::Shanghai,
+            calendar: WorkCalendar::with_builtin_holidays(chrono_tz::Asia::Shanghai),
+        }
+    }
+}
+
+/// A value bound to a statement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bound {
+    /// Integer.
+    Int(i64),
+    /// Number.
+    Float(f64),
+    /// Text.
+    Text(String),
+    /// Naive timestamp (source wall-clock time).
+    Timestamp(NaiveDateTime),
+}
+
+impl From<&Param> for Bound {
+    fn from(p: &Param) -> Self {
+        match p {
+            Param::Int(i) => Bound::Int(*i),
+            Param::Float(f) => Bound::Float(*f),
+            Param::Text(t) => Bound::Text(t.clone()),
+        }
+    }
+}
+
+impl Bound {
+    /// As a sea-orm value.
+    pub fn to_value(&self) -> sea_orm::Value {
+        match self {
+            Bound::Int(i) => (*i).into(),
+            Bound::Float(f) => (*f).into(),
+            Bound::Text(t) => t.as_str().into(),
+            Bound::Timestamp(t) => (*t).into(),
+        }
+    }
+
+    /// As JSON, for showing the bound values next to a query.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Bound::Int(i) => (*i).into(),
+            Bound::Float(f) => (*f).into(),
+            Bound::Text(t) => t.as_str().into(),
+            Bound::Timestamp(t) => t.format("%Y-%m-%d %H:%M:%S").to_string().into(),
+        }
+    }
+}
+
+/// A statement with its bound values, ready to run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Query {
+    /// SQL text with dialect placeholders (`$1` or `?`).
+    pub sql: String,
+    /// Values for the placeholders, in order.
+    pub values: Vec<Bound>,
+}
+
+impl Query {
+    /// This query with `LIMIT n` appended (bound).
+    pub fn limited(&self, dialect: SourceKind, n: u32) -> Query {
+        let mut q = self.clone();
+        q.values.push(Bound::Int(i64::from(n)));
+        q.sql.push_str(" LIMIT ");
+        q.sql.push_str(&placeholder(dialect, q.values.len()));
+        q
+    }
+}
+
+fn placeholder(dialect: SourceKind, n: usize) -> String {
+    match dialect {
+        SourceKind::Postgres => format!("${n}"),
+        SourceKind::MySql | SourceKind::Sqlite => "?".to_owned(),
+    }
+}
+
+/// SQL under construction: text pieces and values, numbered only when finished, so that one
+/// fragment can be reused in several statements.
+#[derive(Debug, Clone, Default)]
+struct Sql(Vec<Piece>);
+
+#[derive(Debug, Clone)]
+enum Piece {
+    Text(String),
+    Value(Bound),
+}
+
+impl Sql {
+    fn new(s: &str) -> Self {
+        Sql(vec![Piece::Text(s.to_owned())])
+    }
+    fn s(mut self, s: &str) -> Self {
+        self.0.push(Piece::Text(s.to_owned()));
+        self
+    }
+    fn v(mut self, v: Bound) -> Self {
+        self.0.push(Piece::Value(v));
+        self
+    }
+    fn q(mut self, other: &Sql) -> Self {
+        self.0.extend(other.0.iter().cloned());
+        self
+    }
+    fn finish(&self, dialect: SourceKind) -> Query {
+        let mut sql = String::new();
+        let mut values = Vec::new();
+        for p in &self.0 {
+            match p {
+                Piece::Text(t) => sql.push_str(t),
+                Piece::Value(v) => {
+                    values.push(v.clone());
+                    sql.push_str(&placeholder(dialect, values.len()));
+                }
+            }
+        }
+        Query { sql, values }
+    }
+}
+
+/// Quotes an identifier for the dialect, doubling embedded quote characters.
+pub fn quote(dialect: SourceKind, ident: &str) -> String {
+    match dialect {
+        SourceKind::MySql => format!("`{}`", ident.replace('`', "``")),
+        SourceKind::Postgres | SourceKind::Sqlite => format!("\"{}\"", ident.replace('"', "\"\"")),
+    }
+}
+
+fn quote_table(dialect: SourceKind, schema: Option<&str>, name: &str) -> String {
+    match schema {
+        Some(s) => format!("{}.{}", quote(dialect, s), quote(dialect, name)),
+        None => quote(dialect, name),
+    }
+}
+
+/// Where a metric is read from: statement `stmt` of [`Plan::aggregates`], column `col`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetricRef {
+    /// Index into [`Plan::aggregates`].
+    pub stmt: usize,
+    /// Column of that statement's single row.
+    pub col: usize,
+}
+
+/// A domain check run in Rust by a row pass.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowCheck {
+    /// Unified social credit code with its checksum (pilot codes that fail it count as failing).
+    CreditCode,
+    /// Citizen ID with checksum and date.
+    CitizenId,
+    /// Permit number (letter `P`).
+    PermitNumber,
+    /// Regular expression (unanchored search).
+    Regex(String),
+}
+
+impl RowCheck {
+    /// A matcher for values; `None` when the pattern does not compile (refused at save time).
+    pub fn matcher(&self) -> Option<Box<dyn Fn(&str) -> bool + Send + Sync>> {
+        Some(match self {
+            RowCheck::CreditCode => Box::new(|v| CreditCode::parse(v).is_ok_and(|c| !c.is_suspect())),
+            RowCheck::CitizenId => Box::new(|v| CitizenId::parse(v).is_ok()),
+            RowCheck::PermitNumber => Box::new(|v| PermitNumber::parse(v, PermitNumber::DEFAULT_LETTERS).is_ok()),
+            RowCheck::Regex(p) => {
+                let re = regex::Regex::new(p).ok()?;
+                Box::new(move |v| re.is_match(v))
+            }
+        })
+    }
+}
+
+/// A keyset-paged row pass over the distinct values of one column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RowPass {
+    /// First batch: `SELECT v, COUNT(*) ... GROUP BY v ORDER BY v LIMIT n`.
+    pub first: Query,
+    /// Later batches: the same with `AND v > <last value>` (bound as the last-but-one value;
+    /// the runner appends it before the limit).
+    pub next: Query,
+    /// The failing-rows query without its `IN (...)` list: `SELECT * ... WHERE ... AND v IN `.
+    pub failing_prefix: Query,
+    /// The same with the sample projection.
+    pub sample_prefix: Query,
+    /// The value check.
+    pub check: RowCheck,
+}
+
+/// How a rule's checked and failing counts are obtained.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Evaluation {
+    /// Both counts from the aggregate pass.
+    Counts {
+        /// Rows checked.
+        checked: MetricRef,
+        /// Rows failing.
+        failing: MetricRef,
+    },
+    /// One check: failing when no row is at least as new as the cutoff.
+    Timeliness {
+        /// Rows at least as new as the cutoff.
+        fresh: MetricRef,
+    },
+    /// One check: failing when the window has too few rows or changed too much.
+    Volume {
+        /// Rows in the current window.
+        current: MetricRef,
+        /// Rows in the window before.
+        previous: MetricRef,
+        /// Fewest rows expected.
+        min_rows: Option<u64>,
+        /// Largest tolerated change, percent.
+        max_change_percent: Option<f64>,
+    },
+    /// Failing count from a separate statement (single integer), checked from the aggregate.
+    Statement {
+        /// Rows checked.
+        checked: MetricRef,
+        /// The counting statement.
+        count: Query,
+    },
+    /// Two aggregates (as text) compared within a tolerance: one check.
+    Consistency {
+        /// `SELECT (this aggregate), (that aggregate)`.
+        compare: Query,
+        /// Largest tolerated relative difference, percent.
+        tolerance_percent: f64,
+    },
+    /// A row pass in Rust.
+    RowPass(RowPass),
+}
+
+/// One compiled rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompiledRule {
+    /// The rule.
+    pub rule: Rule,
+    /// How it is counted.
+    pub evaluation: Evaluation,
+    /// The query listing all failing rows (for row passes: completed by the runner).
+    pub failing: Option<Query>,
+    /// The sample query (text-cast projection, unlimited; the runner appends the limit).
+    pub sample: Option<Query>,
+}
+
+/// Everything needed to run one table's rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// The dialect the statements are written in.
+    pub dialect: SourceKind,
+    /// The aggregate statements: one, or two in incremental mode with whole-table metrics.
+    /// Every column is an integer count.
+    pub aggregates: Vec<Query>,
+    /// The newest watermark among the inspected rows, as text (incremental mode only).
+    pub watermark: Option<Query>,
+    /// The compiled rules, in input order.
+    pub rules: Vec<CompiledRule>,
+    /// Columns shown in samples, with their masks.
+    pub sample_columns: Vec<(String, Option<MaskRule>)>,
+    /// Zone of the source's naive timestamps (IANA name), for reading the watermark back.
+    pub source_tz: String,
+}
+
+struct Ctx<'a> {
+    d: SourceKind,
+    table: String,
+    columns: &'a [ColumnInfo],
+    /// `AND wm > ?` (empty when not incremental); unqualified column.
+    window: Sql,
+    /// Metric expressions per aggregate statement: 0 filtered, 1 whole table.
+    metrics: [Vec<(String, Sql)>; 2],
+    incremental: bool,
+}
+
+impl Ctx<'_> {
+    fn q(&self, c: &str) -> String {
+        quote(self.d, c)
+    }
+
+    fn is_text(&self, c: &str) -> bool {
+        self.columns.iter().any(|x| x.name == c && x.is_text())
+    }
+
+    /// The column as text.
+    fn text(&self, c: &str) -> String {
+        let q = self.q(c);
+        if self.is_text(c) {
+            return q;
+        }
+        match self.d {
+            SourceKind::MySql => format!("CAST({q} AS CHAR)"),
+            SourceKind::Postgres | SourceKind::Sqlite => format!("CAST({q} AS TEXT)"),
+        }
+    }
+
+    /// The column as compared for exact text equality (binary on MariaDB).
+    fn exact(&self, c: &str) -> String {
+        match self.d {
+            SourceKind::MySql => format!("CAST({} AS BINARY)", self.q(c)),
+            _ => self.text(c),
+        }
+    }
+
+    /// Opening and closing text of an integer `SUM` that is 0 over no rows.
+    fn sum_wrap(&self) -> (&'static str, &'static str) {
+        match self.d {
+            SourceKind::Postgres => ("COALESCE(CAST(SUM(", ") AS BIGINT), 0)"),
+            SourceKind::MySql => ("COALESCE(CAST(SUM(", ") AS SIGNED), 0)"),
+            SourceKind::Sqlite => ("COALESCE(SUM(", "), 0)"),
+        }
+    }
+
+    fn int_sum(&self, expr: &str) -> String {
+        let (open, close) = self.sum_wrap();
+        format!("{open}{expr}{close}")
+    }
+
+    /// Registers a metric (deduplicated by key) and returns where to read it.
+    fn metric(&mut self, whole_table: bool, key: String, expr: Sql) -> MetricRef {
+        let stmt = usize::from(whole_table && self.incremental);
+        let list = &mut self.metrics[stmt];
+        let col = match list.iter().position(|(k, _)| *k == key) {
+            Some(at) => at,
+            None => {
+                list.push((key, expr));
+                list.len() - 1
+            }
+        };
+        MetricRef { stmt, col }
+    }
+
+    fn rows(&mut self) -> MetricRef {
+        self.metric(false, "rows".into(), Sql::new("COUNT(*)"))
+    }
+
+    fn non_null(&mut self, c: &str) -> MetricRef {
+        let e = format!("COUNT({})", self.q(c));
+        self.metric(false, format!("nonnull:{c}"), Sql::new(&e))
+    }
+
+    /// `SUM(CASE WHEN cond THEN 1 ELSE 0 END)`.
+    fn count_where(&mut self, whole_table: bool, key: String, cond: &Sql) -> MetricRef {
+        let (open, close) = self.sum_wrap();
+        let expr = Sql::new(&format!("{open}CASE WHEN "))
+            .q(cond)
+            .s(&format!(" THEN 1 ELSE 0 END{close}"));
+        self.metric(whole_table, key, expr)
+    }
+
+    /// `SELECT * FROM t WHERE cond [AND wm > ?]`.
+    fn failing(&self, cond: &Sql) -> Query {
+        Sql::new(&format!("SELECT * FROM {} WHERE ", self.table))
+            .q(cond)
+            .q(&self.window)
+            .finish(self.d)
+    }
+
+    /// The sample projection for `SELECT ... FROM t WHERE cond [AND wm > ?]`.
+    fn sample(&self, cond: &Sql) -> Query {
+        Sql::new(&format!("SELECT {} FROM {} WHERE ", self.projection(""), self.table))
+            .q(cond)
+            .q(&self.window)
+            .finish(self.d)
+    }
+
+    /// Every column as text, named as itself; `prefix` qualifies it (`o.`).
+    fn projection(&self, prefix: &str) -> String {
+        self.columns
+            .iter()
+            .map(|c| {
+                let q = format!("{prefix}{}", self.q(&c.name));
+                let cast = match self.d {
+                    SourceKind::MySql => format!("CAST({q} AS CHAR)"),
+                    _ => format!("CAST({q} AS TEXT)"),
+                };
+                format!("{cast} AS {}", self.q(&c.name))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Wall-clock time of `t` in `tz`, as the source stores it.
+fn local(tz: Tz, t: DateTime<Utc>) -> NaiveDateTime {
+    t.with_timezone(&tz).naive_local()
+}
+
+/// Start (source wall-clock) of the `n`-th working day before the day of `now`.
+fn working_days_cutoff(calendar: &WorkCalendar, tz: Tz, now: DateTime<Utc>, n: u32) -> NaiveDateTime {
+    let mut date = now.with_timezone(&tz).date_naive();
+    let mut left = n;
+    // Bounded: a calendar has far fewer than 60 non-working days in a row.
+    for _ in 0..(u64::from(n) * 7 + 60) {
+        if left == 0 {
+            break;
+        }
+        match date.pred_opt() {
+            Some(d) => date = d,
+            None => break,
+        }
+        if calendar.is_working_day(date) {
+            left -= 1;
+        }
+    }
+    date.and_hms_opt(0, 0, 0).unwrap_or_default()
+}
+
+/// Compiles the rules of one table. Rules are expected to have passed [`Rule::validate`]
+/// against `table.columns`; a rule naming an unknown column is compiled all the same (its
+/// identifier is quoted) and fails at run time with the database's error.
+pub fn compile(table: &QualifiedTable, rules: &[Rule], dialect: SourceKind, opts: &CompileOptions) -> Plan {
+    let d = dialect;
+    let qtable = quote_table(d, table.schema.as_deref(), &table.name);
+    let incremental = opts.watermark_column.is_some() && opts.since.is_some();
+    let window = match (&opts.watermark_column, opts.since) {
+        (Some(wm), Some(since)) => {
+            Sql::new(&format!(" AND {} > ", quote(d, wm))).v(Bound::Timestamp(local(opts.source_tz, since)))
+        }
+        _ => Sql::default(),
+    };
+    let mut cx = Ctx {
+        d,
+        table: qtable.clone(),
+        columns: &table.columns,
+        window,
+        metrics: [Vec::new(), Vec::new()],
+        incremental,
+    };
+    let now = local(opts.source_tz, opts.now);
+    let mut compiled = Vec::with_capacity(rules.len());
+    for rule in rules {
+        let (evaluation, failing, sample) = compile_rule(&mut cx, rule, opts, now);
+        compiled.push(CompiledRule {
+            rule: rule.clone(),
+            evaluation,
+            failing,
+            sample,
+        });
+    }
+
+    // Statement 0 (filtered in incremental mode) always exists; statement 1 (whole table) only
+    // in incremental mode with timeliness or volume rules.
+    let mut aggregates = Vec::new();
+    for (i, list) in cx.metrics.iter().enumerate() {
+        if i == 1 && list.is_empty() {
+            continue;
+        }
+        let mut sql = Sql::new("SELECT ");
+        if list.is_empty() {
+            sql = sql.s("COUNT(*)");
+        }
+        for (n, (_, e)) in list.iter().enumerate() {
+            if n > 0 {
+                sql = sql.s(", ");
+            }
+            sql = sql.q(e);
+        }
+        sql = sql.s(&format!(" FROM {qtable}"));
+        if i == 0 && incremental {
+            sql = sql.s(" WHERE 1 = 1").q(&cx.window);
+        }
+        aggregates.push(sql.finish(d));
+    }
+    let watermark = match (&opts.watermark_column, incremental) {
+        (Some(wm), true) => {
+            let cast = match d {
+                SourceKind::MySql => format!("CAST(MAX({}) AS CHAR)", quote(d, wm)),
+                _ => format!("CAST(MAX({}) AS TEXT)", quote(d, wm)),
+            };
+            Some(
+                Sql::new(&format!("SELECT {cast} FROM {qtable} WHERE 1 = 1"))
+                    .q(&cx.window)
+                    .finish(d),
+            )
+        }
+        (Some(wm), false) => {
+            let cast = match d {
+                SourceKind::MySql => format!("CAST(MAX({}) AS CHAR)", quote(d, wm)),
+                _ => format!("CAST(MAX({}) AS TEXT)", quote(d, wm)),
+            };
+            Some(Sql::new(&format!("SELECT {cast} FROM {qtable}")).finish(d))
+        }
+        _ => None,
+    };
+    Plan {
+        dialect: d,
+        aggregates,
+        watermark,
+        rules: compiled,
+        sample_columns: table.columns.iter().map(|c| (c.name.clone(), c.mask)).collect(),
+        source_tz: opts.source_tz.name().to_owned(),
+    }
+}
+
+type Compiled = (Evaluation, Option<Query>, Option<Query>);
+
+fn compile_rule(cx: &mut Ctx<'_>, rule: &Rule, opts: &CompileOptions, now: NaiveDateTime) -> Compiled {
+    let d = cx.d;
+    match &rule.kind {
+        RuleKind::Timeliness { column, cycle } => {
+            let cutoff = match cycle {
+                UpdateCycle::Hours(h) => now - Duration::hours(i64::from(*h)),
+                UpdateCycle::WorkingDays(n) => working_days_cutoff(&opts.calendar, opts.source_tz, opts.now, *n),
+            };
+            let c = cx.q(column);
+            let cond = Sql::new(&format!("{c} >= ")).v(Bound::Timestamp(cutoff));
+            let fresh = cx.count_where(true, format!("fresh:{column}:{cutoff}"), &cond);
+            let newest = Sql::new(&format!("{c} = (SELECT MAX({c}) FROM {})", cx.table));
+            let failing = Sql::new(&format!("SELECT * FROM {} WHERE ", cx.table))
+                .q(&newest)
+                .finish(d);
+            let sample = Sql::new(&format!("SELECT {} FROM {} WHERE ", cx.projection(""), cx.table))
+                .q(&newest)
+                .finish(d);
+            (Evaluation::Timeliness { fresh }, Some(failing), Some(sample))
+        }
+        RuleKind::Volume {
+            column,
+            window_hours,
+            min_rows,
+            max_change_percent,
+        } => {
+            let c = cx.q(column);
+            let start = now - Duration::hours(i64::from(*window_hours));
+            let before = start - Duration::hours(i64::from(*window_hours));
+            let cur = Sql::new(&format!("{c} >= ")).v(Bound::Timestamp(start));
+            let prev = Sql::new(&format!("{c} >= "))
+                .v(Bound::Timestamp(before))
+                .s(&format!(" AND {c} < "))
+                .v(Bound::Timestamp(start));
+            let current = cx.count_where(true, format!("window:{column}:{start}"), &cur);
+            let previous = cx.count_where(true, format!("window:{column}:{before}:{start}"), &prev);
+            let failing = Sql::new(&format!("SELECT * FROM {} WHERE ", cx.table))
+                .q(&cur)
+                .finish(d);
+            (
+                Evaluation::Volume {
+                    current,
+                    previous,
+                    min_rows: *min_rows,
+                    max_change_percent: *max_change_percent,
+                },
+                Some(failing),
+                None,
+            )
+        }
+        RuleKind::Completeness { column } => {
+            let c = cx.q(column);
+            let cond = if cx.is_text(column) {
+                Sql::new(&format!("({c} IS NULL OR TRIM({c}) = '')"))
+            } else {
+                Sql::new(&format!("{c} IS NULL"))
+            };
+            let checked = cx.rows();
+            let failing = cx.count_where(false, format!("{}:missing", rule.id), &cond);
+            let (f, s) = (cx.failing(&cond), cx.sample(&cond));
+            (Evaluation::Counts { checked, failing }, Some(f), Some(s))
+        }
+        RuleKind::Validity { column, check } => compile_validity(cx, rule, column, check),
+        RuleKind::Uniqueness { columns } => {
+            let keys: Vec<String> = columns.iter().map(|c| cx.q(c)).collect();
+            let not_null = keys
+                .iter()
+                .map(|k| format!("{k} IS NOT NULL"))
+                .collect::<Vec<_>>()
+                .join(" AND ");
+            let group = keys.join(", ");
+            let dups = Sql::new(&format!("SELECT {group} FROM {} WHERE {not_null}", cx.table))
+                .q(&cx.window)
+                .s(&format!(" GROUP BY {group} HAVING COUNT(*) > 1"));
+            let surplus = cx.int_sum("d.n - 1");
+            let count = Sql::new(&format!(
+                "SELECT {surplus} FROM (SELECT COUNT(*) AS n FROM {} WHERE {not_null}",
+                cx.table
+            ))
+            .q(&cx.window)
+            .s(&format!(" GROUP BY {group} HAVING COUNT(*) > 1) d"))
+            .finish(d);
+            let on = keys
+                .iter()
+                .map(|k| format!("o.{k} = d.{k}"))
+                .collect::<Vec<_>>()
+                .join(" AND ");
+            let order = keys.iter().map(|k| format!("o.{k}")).collect::<Vec<_>>().join(", ");
+            let outer_window = window_on(cx, "o.");
+            let body = |select: String| {
+                Sql::new(&format!("{select} FROM {} AS o JOIN (", cx.table))
+                    .q(&dups)
+                    .s(&format!(") d ON {on} WHERE 1 = 1"))
+                    .q(&outer_window)
+                    .s(&format!(" ORDER BY {order}"))
+                    .finish(d)
+            };
+            let failing = body("SELECT o.*".to_owned());
+            let sample = body(format!("SELECT {}", cx.projection("o.")));
+            let checked = cx.rows();
+            (Evaluation::Statement { checked, count }, Some(failing), Some(sample))
+        }
+        RuleKind::Referential {
+            column,
+            target,
+            target_column,
+        } => {
+            let c = cx.q(column);
+            let t = quote_table(d, target.schema.as_deref(), &target.name);
+            let tc = cx.q(target_column);
+            let cond = Sql::new(&format!(
+                "o.{c} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {t} AS x WHERE x.{tc} = o.{c})"
+            ))
+            .q(&window_on(cx, "o."));
+            let from = format!(" FROM {} AS o WHERE ", cx.table);
+            let count = Sql::new(&format!("SELECT COUNT(*){from}")).q(&cond).finish(d);
+            let failing = Sql::new(&format!("SELECT o.*{from}")).q(&cond).finish(d);
+            let sample = Sql::new(&format!("SELECT {}{from}", cx.projection("o.")))
+                .q(&cond)
+                .finish(d);
+            let checked = cx.non_null(column);
+            (Evaluation::Statement { checked, count }, Some(failing), Some(sample))
+        }
+        RuleKind::Consistency {
+            column,
+            aggregate,
+            target,
+            target_column,
+            tolerance_percent,
+        } => {
+            let agg = |c: String| match aggregate {
+                Aggregate::Count => format!("COUNT({c})"),
+                Aggregate::Sum => format!("SUM({c})"),
+                Aggregate::Min => format!("MIN({c})"),
+                Aggregate::Max => format!("MAX({c})"),
+            };
+            let text = |e: String| match d {
+                SourceKind::MySql => format!("CAST({e} AS CHAR)"),
+                _ => format!("CAST({e} AS TEXT)"),
+            };
+            let t = quote_table(d, target.schema.as_deref(), &target.name);
+            let compare = Sql::new(&format!(
+                "SELECT (SELECT {} FROM {}), (SELECT {} FROM {t})",
+                text(agg(cx.q(column))),
+                cx.table,
+                text(agg(cx.q(target_column)))
+            ))
+            .finish(d);
+            (
+                Evaluation::Consistency {
+                    compare: compare.clone(),
+                    tolerance_percent: *tolerance_percent,
+                },
+                Some(compare),
+                None,
+            )
+        }
+        RuleKind::CustomSql { sql, params } => match ReadOnlyQuery::parse(sql) {
+            Ok(q) => {
+                let mut values = Vec::new();
+                let (text, names) = q.rewrite(|i| placeholder(d, i + 1));
+                for name in names {
+                    values.push(params.get(&name).map_or(Bound::Text(String::new()), Bound::from));
+                }
+                let count = Query {
+                    sql: format!("SELECT COUNT(*) FROM ({text}) q"),
+                    values: values.clone(),
+                };
+                let failing = Query {
+                    sql: text.clone(),
+                    values: values.clone(),
+                };
+                let sample = Query {
+                    sql: format!("SELECT * FROM ({text}) q"),
+                    values,
+                };
+                let checked = cx.rows();
+                (Evaluation::Statement { checked, count }, Some(failing), Some(sample))
+            }
+            // Refused at save time; compiled to a statement that reports the problem as an error.
+            Err(e) => {
+                let checked = cx.rows();
+                let count = Query {
+                    sql: format!("-- refused: {}", e.replace('\n', " ")),
+                    values: Vec::new(),
+                };
+                (Evaluation::Statement { checked, count }, None, None)
+            }
+        },
+    }
+}
+
+/// The incremental filter on a qualified column (`AND o.wm > ?`).
+fn window_on(cx: &Ctx<'_>, prefix: &str) -> Sql {
+    let mut out = Sql::default();
+    for p in &cx.window.0 {
+        out.0.push(match p {
+            Piece::Text(t) => Piece::Text(t.replacen(" AND ", &format!(" AND {prefix}"), 1)),
+            Piece::Value(v) => Piece::Value(v.clone()),
+        });
+    }
+    out
+}
+
+fn compile_validity(cx: &mut Ctx<'_>, rule: &Rule, column: &str, check: &Validity) -> Compiled {
+    let d = cx.d;
+    let c = cx.q(column);
+    let row_check = match check {
+        Validity::CreditCode => Some(RowCheck::CreditCode),
+        Validity::CitizenId => Some(RowCheck::CitizenId),
+        Validity::PermitNumber => Some(RowCheck::PermitNumber),
+        Validity::Regex { pattern } if d == SourceKind::Sqlite => Some(RowCheck::Regex(pattern.clone())),
+        _ => None,
+    };
+    if let Some(check) = row_check {
+        let v = match d {
+            SourceKind::MySql => format!("CAST({c} AS BINARY)"),
+            _ => cx.text(column),
+        };
+        let base = Sql::new(&format!("SELECT {v}, COUNT(*) FROM {} WHERE {c} IS NOT NULL", cx.table)).q(&cx.window);
+        let tail = format!(" GROUP BY {v} ORDER BY {v}");
+        let first = base.clone().s(&tail).finish(d);
+        let next = base
+            .s(&format!(" AND {v} > "))
+            .v(Bound::Text(String::new()))
+            .s(&tail)
+            .finish(d);
+        let prefix = |select: String| {
+            Sql::new(&format!("{select} FROM {} WHERE {c} IS NOT NULL", cx.table))
+                .q(&cx.window)
+                .s(&format!(" AND {v} IN "))
+                .finish(d)
+        };
+        let failing_prefix = prefix("SELECT *".to_owned());
+        let sample_prefix = prefix(format!("SELECT {}", cx.projection("")));
+        let evaluation = Evaluation::RowPass(RowPass {
+            first,
+            next,
+            failing_prefix,
+            sample_prefix,
+            check,
+        });
+        return (evaluation, None, None);
+    }
+    let cond = match check {
+        Validity::Range { min, max } => {
+            let mut parts = Vec::new();
+            if let Some(lo) = min {
+                parts.push(Sql::new(&format!("{c} < ")).v(Bound::Float(*lo)));
+            }
+            if let Some(hi) = max {
+                parts.push(Sql::new(&format!("{c} > ")).v(Bound::Float(*hi)));
+            }
+            any_of(&c, parts)
+        }
+        Validity::Regex { pattern } => {
+            let (op, pattern) = match d {
+                SourceKind::MySql => ("NOT REGEXP", format!("(?-i){pattern}")),
+                _ => ("!~", pattern.clone()),
+            };
+            Sql::new(&format!("{c} IS NOT NULL AND {} {op} ", cx.text(column))).v(Bound::Text(pattern))
+        }
+        Validity::OneOf { values } => not_in(cx, column, values.iter().map(String::as_str)),
+        Validity::Hj212Flag => not_in(cx, column, HJ212_FLAGS.into_iter()),
+        Validity::Length { min, max } => {
+            let len = match d {
+                SourceKind::Postgres => format!("CHAR_LENGTH({})", cx.text(column)),
+                SourceKind::MySql => format!("CHAR_LENGTH({c})"),
+                SourceKind::Sqlite => format!("LENGTH({})", cx.text(column)),
+            };
+            let mut parts = Vec::new();
+            if let Some(lo) = min {
+                parts.push(Sql::new(&format!("{len} < ")).v(Bound::Int(i64::from(*lo))));
+            }
+            if let Some(hi) = max {
+                parts.push(Sql::new(&format!("{len} > ")).v(Bound::Int(i64::from(*hi))));
+            }
+            any_of(&c, parts)
+        }
+        // Handled as row passes above.
+        Validity::CreditCode | Validity::CitizenId | Validity::PermitNumber => Sql::new("1 = 0"),
+    };
+    let checked = cx.non_null(column);
+    let failing = cx.count_where(false, format!("{}:invalid", rule.id), &cond);
+    let (f, s) = (cx.failing(&cond), cx.sample(&cond));
+    (Evaluation::Counts { checked, failing }, Some(f), Some(s))
+}
+
+/// `c IS NOT NULL AND (p1 OR p2)`.
+fn any_of(c: &str, parts: Vec<Sql>) -> Sql {
+    let mut out = Sql::new(&format!("{c} IS NOT NULL AND ("));
+    if parts.is_empty() {
+        out = out.s("1 = 0");
+    }
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            out = out.s(" OR ");
+        }
+        out = out.q(p);
+    }
+    out.s(")")
+}
+
+fn not_in<'a>(cx: &Ctx<'_>, column: &str, values: impl Iterator<Item = &'a str>) -> Sql {
+    let mut out = Sql::new(&format!(
+        "{} IS NOT NULL AND {} NOT IN (",
+        cx.q(column),
+        cx.exact(column)
+    ));
+    for (i, v) in values.enumerate() {
+        if i > 0 {
+            out = out.s(", ");
+        }
+        out = out.v(Bound::Text(v.to_owned()));
+    }
+    out.s(")")
+}
