@@ -11,3 +11,6 @@ pub mod compile;
 pub mod rule;
 pub mod run;
 pub mod sql;
+
+#[cfg(test)]
+mod tests;

@@ -241,7 +241,7 @@ pub enum RowCheck {
 
 impl RowCheck {
     /// A matcher for values; `None` when the pattern does not compile (refused at save time).
-    pub fn matcher(&self) -> Option<Box<dyn Fn(&str) -> bool + Send + Sync>> {
+    pub fn matcher(&self) -> Option<Matcher> {
         Some(match self {
             RowCheck::CreditCode => Box::new(|v| CreditCode::parse(v).is_ok_and(|c| !c.is_suspect())),
             RowCheck::CitizenId => Box::new(|v| CitizenId::parse(v).is_ok()),
@@ -253,6 +253,9 @@ impl RowCheck {
         })
     }
 }
+
+/// Whether a value passes a [`RowCheck`].
+pub type Matcher = Box<dyn Fn(&str) -> bool + Send + Sync>;
 
 /// A keyset-paged row pass over the distinct values of one column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -895,4 +898,316 @@ fn not_in<'a>(cx: &Ctx<'_>, column: &str, values: impl Iterator<Item = &'a str>)
         out = out.v(Bound::Text(v.to_owned()));
     }
     out.s(")")
+}
+
+#[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "tests")]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::catalog::model::DataType;
+    use crate::quality::rule::{Severity, TableRef, Threshold};
+
+    fn table() -> QualifiedTable {
+        let col = |name: &str, t: DataType| ColumnInfo {
+            name: name.to_owned(),
+            data_type: Some(t),
+            mask: None,
+        };
+        QualifiedTable {
+            schema: Some("monitor".into()),
+            name: "air_hourly".into(),
+            columns: vec![
+                col("station_code", DataType::String),
+                col("observed_at", DataType::DateTime),
+                col("pm25", DataType::Decimal),
+                col("flag", DataType::String),
+                col("we\"ird`col", DataType::String),
+            ],
+        }
+    }
+
+    fn rule(id: &str, kind: RuleKind) -> Rule {
+        Rule {
+            id: id.into(),
+            kind,
+            severity: Severity::Medium,
+            warn: Threshold::Count(0),
+            fail: Threshold::Count(1),
+        }
+    }
+
+    fn rules() -> Vec<Rule> {
+        vec![
+            rule("pm25_missing", RuleKind::Completeness { column: "pm25".into() }),
+            rule(
+                "pm25_range",
+                RuleKind::Validity {
+                    column: "pm25".into(),
+                    check: Validity::Range {
+                        min: Some(0.0),
+                        max: Some(1000.0),
+                    },
+                },
+            ),
+            rule(
+                "code_shape",
+                RuleKind::Validity {
+                    column: "station_code".into(),
+                    check: Validity::Regex {
+                        pattern: "^4201[0-9]{4}$' OR 1=1 --".into(),
+                    },
+                },
+            ),
+            rule(
+                "flag",
+                RuleKind::Validity {
+                    column: "flag".into(),
+                    check: Validity::Hj212Flag,
+                },
+            ),
+            rule(
+                "weird_blank",
+                RuleKind::Completeness {
+                    column: "we\"ird`col".into(),
+                },
+            ),
+            rule(
+                "fresh",
+                RuleKind::Timeliness {
+                    column: "observed_at".into(),
+                    cycle: UpdateCycle::Hours(2),
+                },
+            ),
+            rule(
+                "key",
+                RuleKind::Uniqueness {
+                    columns: vec!["station_code".into(), "observed_at".into()],
+                },
+            ),
+            rule(
+                "station_ref",
+                RuleKind::Referential {
+                    column: "station_code".into(),
+                    target: TableRef {
+                        schema: None,
+                        name: "station".into(),
+                    },
+                    target_column: "code".into(),
+                },
+            ),
+            rule(
+                "custom",
+                RuleKind::CustomSql {
+                    sql: "SELECT * FROM monitor.air_hourly WHERE pm25 > :limit AND station_code <> :code;".into(),
+                    params: BTreeMap::from([
+                        ("limit".to_owned(), Param::Int(500)),
+                        ("code".to_owned(), Param::Text("x'y".into())),
+                    ]),
+                },
+            ),
+        ]
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap()
+    }
+
+    fn placeholders(d: SourceKind, sql: &str) -> usize {
+        match d {
+            SourceKind::Postgres => (1..100).take_while(|n| sql.contains(&format!("${n}"))).count(),
+            _ => sql.matches('?').count(),
+        }
+    }
+
+    fn assert_bound(d: SourceKind, q: &Query) {
+        assert_eq!(
+            placeholders(d, &q.sql),
+            q.values.len(),
+            "{d:?}: {} {:?}",
+            q.sql,
+            q.values
+        );
+    }
+
+    #[test]
+    fn one_aggregate_pass_per_table_in_every_dialect() {
+        for d in [SourceKind::Postgres, SourceKind::MySql, SourceKind::Sqlite] {
+            let plan = compile(&table(), &rules(), d, &CompileOptions::full(now()));
+            assert_eq!(plan.aggregates.len(), 1, "{d:?}");
+            let agg = &plan.aggregates[0];
+            assert_bound(d, agg);
+            assert!(agg.sql.starts_with("SELECT COUNT(*), "), "{}", agg.sql);
+            assert!(agg.sql.contains("CASE WHEN"), "{}", agg.sql);
+            // Literals are bound, never formatted.
+            assert!(!agg.sql.contains("4201"), "{}", agg.sql);
+            assert!(!agg.sql.contains("1000"), "{}", agg.sql);
+            assert!(!agg.sql.contains("'N'"), "{}", agg.sql);
+            assert!(agg.values.contains(&Bound::Text("N".into())));
+            assert!(agg.values.contains(&Bound::Float(1000.0)));
+            for r in &plan.rules {
+                for q in r.failing.iter().chain(r.sample.iter()) {
+                    assert_bound(d, q);
+                }
+                if let Evaluation::Statement { count, .. } = &r.evaluation {
+                    assert_bound(d, count);
+                }
+            }
+            match d {
+                SourceKind::Postgres => {
+                    assert!(agg.sql.contains(r#"FROM "monitor"."air_hourly""#), "{}", agg.sql);
+                    assert!(agg.sql.contains(r#""we""ird`col""#), "{}", agg.sql);
+                    assert!(agg.sql.contains(r#""station_code" !~ $"#), "{}", agg.sql);
+                    assert!(agg.sql.contains("AS BIGINT"), "{}", agg.sql);
+                    assert!(agg.values.contains(&Bound::Text("^4201[0-9]{4}$' OR 1=1 --".into())));
+                }
+                SourceKind::MySql => {
+                    assert!(agg.sql.contains("FROM `monitor`.`air_hourly`"), "{}", agg.sql);
+                    assert!(agg.sql.contains("`we\"ird``col`"), "{}", agg.sql);
+                    assert!(agg.sql.contains("`station_code` NOT REGEXP ?"), "{}", agg.sql);
+                    assert!(
+                        agg.sql
+                            .contains("CAST(`flag` AS BINARY) NOT IN (?, ?, ?, ?, ?, ?, ?, ?)")
+                    );
+                    assert!(
+                        agg.values
+                            .contains(&Bound::Text("(?-i)^4201[0-9]{4}$' OR 1=1 --".into()))
+                    );
+                }
+                SourceKind::Sqlite => {
+                    assert!(!agg.sql.contains("REGEXP") && !agg.sql.contains("!~"), "{}", agg.sql);
+                    let shape = plan.rules.iter().find(|r| r.rule.id == "code_shape").unwrap();
+                    let Evaluation::RowPass(pass) = &shape.evaluation else {
+                        panic!("SQLite regex must be a row pass: {:?}", shape.evaluation);
+                    };
+                    assert_eq!(
+                        pass.first.sql,
+                        r#"SELECT "station_code", COUNT(*) FROM "monitor"."air_hourly" WHERE "station_code" IS NOT NULL GROUP BY "station_code" ORDER BY "station_code""#
+                    );
+                    assert!(pass.next.sql.contains(r#"AND "station_code" > ? GROUP BY"#));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn separate_statements_for_duplicates_references_and_custom_queries() {
+        let plan = compile(&table(), &rules(), SourceKind::Postgres, &CompileOptions::full(now()));
+        let by_id = |id: &str| plan.rules.iter().find(|r| r.rule.id == id).unwrap();
+
+        let key = by_id("key");
+        let Evaluation::Statement { count, .. } = &key.evaluation else {
+            panic!("{:?}", key.evaluation)
+        };
+        assert_eq!(
+            count.sql,
+            r#"SELECT COALESCE(CAST(SUM(d.n - 1) AS BIGINT), 0) FROM (SELECT COUNT(*) AS n FROM "monitor"."air_hourly" WHERE "station_code" IS NOT NULL AND "observed_at" IS NOT NULL GROUP BY "station_code", "observed_at" HAVING COUNT(*) > 1) d"#
+        );
+        assert!(key.failing.as_ref().unwrap().sql.starts_with("SELECT o.* FROM"));
+
+        let reference = by_id("station_ref");
+        let Evaluation::Statement { count, .. } = &reference.evaluation else {
+            panic!()
+        };
+        assert_eq!(
+            count.sql,
+            r#"SELECT COUNT(*) FROM "monitor"."air_hourly" AS o WHERE o."station_code" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "station" AS x WHERE x."code" = o."station_code")"#
+        );
+
+        let custom = by_id("custom");
+        let Evaluation::Statement { count, .. } = &custom.evaluation else {
+            panic!()
+        };
+        assert_eq!(
+            count.sql,
+            "SELECT COUNT(*) FROM (SELECT * FROM monitor.air_hourly WHERE pm25 > $1 AND station_code <> $2) q"
+        );
+        assert_eq!(count.values, [Bound::Int(500), Bound::Text("x'y".into())]);
+
+        // Failing-rows query of a counting rule: the same condition, all columns.
+        let range = by_id("pm25_range");
+        let failing = range.failing.as_ref().unwrap();
+        assert_eq!(
+            failing.sql,
+            r#"SELECT * FROM "monitor"."air_hourly" WHERE "pm25" IS NOT NULL AND ("pm25" < $1 OR "pm25" > $2)"#
+        );
+        assert_eq!(failing.values, [Bound::Float(0.0), Bound::Float(1000.0)]);
+        let limited = range.sample.as_ref().unwrap().limited(SourceKind::Postgres, 20);
+        assert!(limited.sql.ends_with(" LIMIT $3"), "{}", limited.sql);
+        assert_eq!(limited.values.last(), Some(&Bound::Int(20)));
+
+        // Text columns count blanks too.
+        let blank = by_id("weird_blank").failing.as_ref().unwrap();
+        assert!(
+            blank
+                .sql
+                .contains(r#"("we""ird`col" IS NULL OR TRIM("we""ird`col") = '')"#)
+        );
+    }
+
+    #[test]
+    fn incremental_mode_filters_by_watermark_and_keeps_whole_table_metrics_apart() {
+        let mut opts = CompileOptions::full(now());
+        opts.source_tz = chrono_tz::UTC;
+        opts.watermark_column = Some("observed_at".into());
+        opts.since = Some(Utc.with_ymd_and_hms(2026, 4, 30, 12, 0, 0).unwrap());
+        for d in [SourceKind::Postgres, SourceKind::MySql, SourceKind::Sqlite] {
+            let plan = compile(&table(), &rules(), d, &opts);
+            assert_eq!(plan.aggregates.len(), 2, "timeliness reads the whole table");
+            let since = Bound::Timestamp(opts.since.unwrap().naive_utc());
+            assert!(
+                plan.aggregates[0].sql.contains(" WHERE 1 = 1 AND "),
+                "{}",
+                plan.aggregates[0].sql
+            );
+            assert_eq!(plan.aggregates[0].values.last(), Some(&since));
+            assert!(!plan.aggregates[1].sql.contains("WHERE"), "{}", plan.aggregates[1].sql);
+            let fresh = plan.rules.iter().find(|r| r.rule.id == "fresh").unwrap();
+            assert_eq!(
+                fresh.evaluation,
+                Evaluation::Timeliness {
+                    fresh: MetricRef { stmt: 1, col: 0 }
+                }
+            );
+            // The cutoff is two hours before now.
+            assert_eq!(
+                plan.aggregates[1].values,
+                [Bound::Timestamp(now().naive_utc() - Duration::hours(2))]
+            );
+            let key = plan.rules.iter().find(|r| r.rule.id == "key").unwrap();
+            let failing = key.failing.as_ref().unwrap();
+            assert_eq!(failing.values, [since.clone(), since.clone()], "{}", failing.sql);
+            assert_bound(d, failing);
+            assert!(plan.watermark.as_ref().unwrap().sql.contains("MAX("));
+        }
+    }
+
+    #[test]
+    fn working_days_cutoff_skips_weekends_and_holidays() {
+        let cal = WorkCalendar::with_builtin_holidays(chrono_tz::Asia::Shanghai);
+        let tz = chrono_tz::Asia::Shanghai;
+        // Monday 2026-05-11 10:00 Beijing: one working day back is Saturday 2026-05-09, a make-up
+        // working day; two back is Thursday 2026-05-07... Friday 05-08 first.
+        let monday = tz.with_ymd_and_hms(2026, 5, 11, 10, 0, 0).unwrap().with_timezone(&Utc);
+        let day = |d: u32| {
+            chrono::NaiveDate::from_ymd_opt(2026, 5, d)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+        };
+        assert_eq!(working_days_cutoff(&cal, tz, monday, 1), day(9));
+        assert_eq!(working_days_cutoff(&cal, tz, monday, 2), day(8));
+        // Tuesday 2026-05-06 after the Labour Day holiday (05-01..05-05): back to Thursday 04-30.
+        let wednesday = tz.with_ymd_and_hms(2026, 5, 6, 9, 0, 0).unwrap().with_timezone(&Utc);
+        assert_eq!(
+            working_days_cutoff(&cal, tz, wednesday, 1),
+            chrono::NaiveDate::from_ymd_opt(2026, 4, 30)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+        );
+    }
 }
