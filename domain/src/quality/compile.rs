@@ -271,6 +271,8 @@ pub struct RowPass {
     pub sample_prefix: Query,
     /// The value check.
     pub check: RowCheck,
+    /// Distinct values per batch ([`SCAN_BATCH`]).
+    pub batch: u32,
 }
 
 /// How a rule's checked and failing counts are obtained.
@@ -316,6 +318,8 @@ pub enum Evaluation {
     },
     /// A row pass in Rust.
     RowPass(RowPass),
+    /// The rule cannot be compiled (it should have been refused when saved); reported as an error.
+    Refused(String),
 }
 
 /// One compiled rule.
@@ -761,15 +765,8 @@ fn compile_rule(cx: &mut Ctx<'_>, rule: &Rule, opts: &CompileOptions, now: Naive
                 let checked = cx.rows();
                 (Evaluation::Statement { checked, count }, Some(failing), Some(sample))
             }
-            // Refused at save time; compiled to a statement that reports the problem as an error.
-            Err(e) => {
-                let checked = cx.rows();
-                let count = Query {
-                    sql: format!("-- refused: {}", e.replace('\n', " ")),
-                    values: Vec::new(),
-                };
-                (Evaluation::Statement { checked, count }, None, None)
-            }
+            // Refused at save time already; never sent to the database.
+            Err(e) => (Evaluation::Refused(e), None, None),
         },
     }
 }
@@ -823,6 +820,7 @@ fn compile_validity(cx: &mut Ctx<'_>, rule: &Rule, column: &str, check: &Validit
             failing_prefix,
             sample_prefix,
             check,
+            batch: SCAN_BATCH,
         });
         return (evaluation, None, None);
     }

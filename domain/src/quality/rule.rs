@@ -271,6 +271,16 @@ impl Rule {
                 out.push(problem(field, format!("未知的列：{name}")));
             }
         };
+        // A check that needs a kind of column, when the catalog knows the column's type.
+        let typed = |out: &mut Vec<Problem>, name: &str, ok: &[DataType], what: &str| {
+            if let Some(t) = columns.iter().find(|c| c.name == name).and_then(|c| c.data_type)
+                && !ok.contains(&t)
+            {
+                out.push(problem("column", format!("列 {name} 不是{what}")));
+            }
+        };
+        const TIMES: &[DataType] = &[DataType::Date, DataType::DateTime];
+        const NUMBERS: &[DataType] = &[DataType::Integer, DataType::Decimal, DataType::Float];
         if self.id.trim().is_empty() {
             out.push(problem("id", "不能为空"));
         }
@@ -294,6 +304,7 @@ impl Rule {
         match &self.kind {
             RuleKind::Timeliness { column, cycle } => {
                 known(&mut out, "column", column);
+                typed(&mut out, column, TIMES, "日期时间列");
                 if matches!(cycle, UpdateCycle::Hours(0) | UpdateCycle::WorkingDays(0)) {
                     out.push(problem("cycle", "更新周期须大于 0"));
                 }
@@ -305,6 +316,7 @@ impl Rule {
                 max_change_percent,
             } => {
                 known(&mut out, "column", column);
+                typed(&mut out, column, TIMES, "日期时间列");
                 if *window_hours == 0 {
                     out.push(problem("window_hours", "统计窗口须大于 0"));
                 }
@@ -318,6 +330,9 @@ impl Rule {
             RuleKind::Completeness { column } => known(&mut out, "column", column),
             RuleKind::Validity { column, check } => {
                 known(&mut out, "column", column);
+                if matches!(check, Validity::Range { .. }) {
+                    typed(&mut out, column, NUMBERS, "数值列");
+                }
                 validate_check(&mut out, check);
             }
             RuleKind::Uniqueness { columns: key } => {
@@ -454,14 +469,19 @@ mod tests {
     use super::*;
 
     fn columns() -> Vec<ColumnInfo> {
-        ["station_code", "observed_at", "pm25", "flag"]
-            .iter()
-            .map(|n| ColumnInfo {
-                name: (*n).to_owned(),
-                data_type: Some(DataType::String),
-                mask: None,
-            })
-            .collect()
+        [
+            ("station_code", DataType::String),
+            ("observed_at", DataType::DateTime),
+            ("pm25", DataType::Decimal),
+            ("flag", DataType::String),
+        ]
+        .iter()
+        .map(|(n, t)| ColumnInfo {
+            name: (*n).to_owned(),
+            data_type: Some(*t),
+            mask: None,
+        })
+        .collect()
     }
 
     fn rule(kind: RuleKind) -> Rule {
@@ -480,6 +500,7 @@ mod tests {
 
     #[test]
     fn good_rules_pass() {
+        let columns = columns();
         for kind in [
             RuleKind::Completeness { column: "pm25".into() },
             RuleKind::Validity {
@@ -504,8 +525,8 @@ mod tests {
             },
         ] {
             let r = rule(kind);
-            assert!(r.validate(&columns()).is_empty(), "{r:?}: {:?}", r.validate(&columns()));
-            assert!(r.check(&columns()).is_ok());
+            assert!(r.validate(&columns).is_empty(), "{r:?}: {:?}", r.validate(&columns));
+            assert!(r.check(&columns).is_ok());
         }
     }
 
@@ -563,6 +584,28 @@ mod tests {
             cycle: UpdateCycle::WorkingDays(0),
         });
         assert_eq!(fields(&r), ["cycle"]);
+
+        // Type-bound checks, when the catalog knows the column's type.
+        let typed = columns();
+        let range = |column: &str| {
+            rule(RuleKind::Validity {
+                column: column.into(),
+                check: Validity::Range {
+                    min: Some(0.0),
+                    max: None,
+                },
+            })
+        };
+        assert!(range("pm25").validate(&typed).is_empty());
+        assert_eq!(range("station_code").validate(&typed).len(), 1);
+        let fresh = |column: &str| {
+            rule(RuleKind::Timeliness {
+                column: column.into(),
+                cycle: UpdateCycle::Hours(1),
+            })
+        };
+        assert!(fresh("observed_at").validate(&typed).is_empty());
+        assert_eq!(fresh("pm25").validate(&typed).len(), 1);
     }
 
     #[test]

@@ -18,7 +18,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::compile::{Bound, CompiledRule, Evaluation, MAX_LISTED_VALUES, MetricRef, Plan, Query, RowPass, SCAN_BATCH};
+use super::compile::{Bound, CompiledRule, Evaluation, MAX_LISTED_VALUES, MetricRef, Plan, Query, RowPass};
 use super::rule::{Rule, RuleKind, Severity, percent};
 use crate::catalog::introspect::SourceKind;
 use crate::sensitivity::{MaskRule, mask};
@@ -336,6 +336,7 @@ impl Runner<'_> {
                 Ok(m)
             }
             Evaluation::RowPass(pass) => self.row_pass(pass).await,
+            Evaluation::Refused(e) => Err(format!("规则无效：{e}")),
         }
     }
 
@@ -348,13 +349,13 @@ impl Runner<'_> {
         let mut last: Option<String> = None;
         loop {
             let q = match &last {
-                None => pass.first.limited(self.d, SCAN_BATCH),
+                None => pass.first.limited(self.d, pass.batch),
                 Some(key) => {
                     let mut q = pass.next.clone();
                     if let Some(v) = q.values.last_mut() {
                         *v = Bound::Text(key.clone());
                     }
-                    q.limited(self.d, SCAN_BATCH)
+                    q.limited(self.d, pass.batch)
                 }
             };
             let rows = self.rows(&q).await?;
@@ -372,7 +373,7 @@ impl Runner<'_> {
                 }
                 last = Some(value);
             }
-            if rows.len() < SCAN_BATCH as usize {
+            if rows.len() < pass.batch as usize {
                 break;
             }
         }

@@ -422,6 +422,38 @@ async fn story(db: DatabaseConnection, kind: SourceKind, t: String, stations: St
     let credit = &by_id("credit").samples[0];
     assert_eq!(credit["credit_code"], "91**************44", "{credit}");
 
+    // Row passes page through the distinct values in keyset batches: tiny batches, same counts.
+    let mut paged = compile(&table, &rules, kind, &options());
+    for r in &mut paged.rules {
+        if let super::compile::Evaluation::RowPass(pass) = &mut r.evaluation {
+            pass.batch = 2;
+        }
+    }
+    let again = execute(&db, &paged, 2).await;
+    for id in ["credit", "outlet_shape"] {
+        let before = by_id(id);
+        let after = again.rules.iter().find(|r| r.rule_id == id).unwrap();
+        assert_eq!(
+            (after.checked, after.failing),
+            (before.checked, before.failing),
+            "{kind:?} {id}"
+        );
+        assert_eq!(after.failing_query, before.failing_query);
+    }
+
+    // A custom query refused when saved never reaches the database.
+    let refused = vec![rule(
+        "evil",
+        RuleKind::CustomSql {
+            sql: format!("DELETE FROM {t}"),
+            params: BTreeMap::new(),
+        },
+        Threshold::Count(0),
+        Threshold::Count(0),
+    )];
+    let result = execute(&db, &compile(&table, &refused, kind, &options()), 2).await;
+    assert_eq!(result.rules[0].status, Status::Error);
+
     // Incremental: only rows newer than the watermark are inspected; timeliness still sees all.
     let mut opts = options();
     opts.watermark_column = Some("observed_at".into());
