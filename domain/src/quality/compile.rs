@@ -203,10 +203,7 @@ impl Sql {
 
 /// Quotes an identifier for the dialect, doubling embedded quote characters.
 pub fn quote(dialect: SourceKind, ident: &str) -> String {
-    match dialect {
-        SourceKind::MySql => format!("`{}`", ident.replace('`', "``")),
-        SourceKind::Postgres | SourceKind::Sqlite => format!("\"{}\"", ident.replace('"', "\"\"")),
-    }
+    dialect.quote(ident)
 }
 
 fn quote_table(dialect: SourceKind, schema: Option<&str>, name: &str) -> String {
@@ -1181,6 +1178,26 @@ mod tests {
             assert_bound(d, failing);
             assert!(plan.watermark.as_ref().unwrap().sql.contains("MAX("));
         }
+    }
+
+    #[test]
+    fn row_checks_use_the_domain_validators() {
+        let credit = RowCheck::CreditCode.matcher().unwrap();
+        assert!(credit("91350100M000100Y43"));
+        assert!(
+            !credit("91350100M000100Y44"),
+            "a failed check character is failing here"
+        );
+        assert!(!credit("9135010"));
+        let id = RowCheck::CitizenId.matcher().unwrap();
+        assert!(id("11010519491231002X"));
+        assert!(!id("110105194912310021"));
+        let permit = RowCheck::PermitNumber.matcher().unwrap();
+        assert!(permit("91130200699229617X001P"));
+        assert!(!permit("91130200699229617X001Q"));
+        let re = RowCheck::Regex("^D[AW][0-9]{3}$".into()).matcher().unwrap();
+        assert!(re("DW001") && !re("dw001"));
+        assert!(RowCheck::Regex("([".into()).matcher().is_none());
     }
 
     #[test]
