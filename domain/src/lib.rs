@@ -8,6 +8,7 @@ pub mod error;
 pub mod hashchain;
 pub mod ident;
 pub mod password;
+pub mod quality;
 pub mod role;
 pub mod secretbox;
 pub mod sensitivity;

@@ -83,8 +83,10 @@ impl SourceKind {
         }
     }
 
-    /// Quotes an identifier the database returned (never raw input).
-    fn quote(self, ident: &str) -> String {
+    /// Quotes an identifier for this dialect, doubling embedded quote characters. Here it is
+    /// applied to names the database returned; the quality compiler applies it to column names
+    /// checked against the catalog.
+    pub fn quote(self, ident: &str) -> String {
         match self {
             SourceKind::MySql => format!("`{}`", ident.replace('`', "``")),
             SourceKind::Postgres | SourceKind::Sqlite => format!("\"{}\"", ident.replace('"', "\"\"")),
