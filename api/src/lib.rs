@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod bench;
+pub mod bench_inspection;
 pub mod bootstrap;
 pub mod db;
 pub mod demo_source;

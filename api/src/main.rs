@@ -114,6 +114,12 @@ enum BenchCommand {
         #[arg(long, default_value_t = 500)]
         queries: usize,
     },
+    /// The 12-check air-quality inspection on a generated hourly table, next to the
+    /// hand-written SQL floor. Needs the global `--database-url postgres://...`.
+    Inspection {
+        #[arg(long, default_value_t = 5_000_000)]
+        rows: u64,
+    },
     /// Ticket transitions per second (audit and outbox included) next to pgbench simple-update.
     /// Needs the global `--database-url postgres://...` (a server where it may create databases).
     Transitions {
@@ -192,6 +198,13 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 fields,
                 queries,
             } => ecogov_domain::catalog::search::bench(*resources, *fields, *queries),
+            BenchCommand::Inspection { rows } => {
+                let url = cli
+                    .database_url
+                    .as_deref()
+                    .ok_or_else(|| anyhow::anyhow!("bench inspection needs --database-url postgres://..."))?;
+                ecogov::bench_inspection::inspection(url, *rows).await?
+            }
             BenchCommand::Transitions { seconds, clients } => {
                 let url = cli
                     .database_url

@@ -93,6 +93,7 @@ pub async fn execute_with_timeout(
         db,
         d: plan.dialect,
         limit,
+        tz: plan.source_tz.parse::<Tz>().ok(),
     };
     let mut aggregates = Vec::with_capacity(plan.aggregates.len());
     for q in &plan.aggregates {
@@ -148,6 +149,8 @@ struct Runner<'a> {
     db: &'a DatabaseConnection,
     d: SourceKind,
     limit: Duration,
+    /// The source's zone, when it is a valid IANA name (PostgreSQL sessions use it).
+    tz: Option<Tz>,
 }
 
 type Counts = Result<Vec<i64>, String>;
@@ -178,6 +181,14 @@ impl Runner<'_> {
                     txn.execute_unprepared(&format!("SET LOCAL statement_timeout = {ms}"))
                         .await
                         .map_err(|e| e.to_string())?;
+                    // Cutoffs are bound as the source's local wall time; in the source's zone,
+                    // PostgreSQL compares them rightly with `timestamptz` columns too. The name
+                    // parsed as a time zone, so it has no quote to escape.
+                    if let Some(tz) = self.tz {
+                        txn.execute_unprepared(&format!("SET LOCAL TIME ZONE '{}'", tz.name()))
+                            .await
+                            .map_err(|e| e.to_string())?;
+                    }
                     let stmt = Statement::from_sql_and_values(self.db.get_database_backend(), &q.sql, values);
                     let rows = txn.query_all_raw(stmt).await.map_err(|e| e.to_string());
                     // Nothing was written; ending the transaction either way is fine.

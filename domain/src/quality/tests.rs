@@ -623,3 +623,58 @@ async fn statement_time_limit_is_enforced() {
     assert_eq!(result.rules[0].status, Status::Error, "{:?}", result.rules[0]);
     let _ = db.close().await;
 }
+
+/// Timeliness on a `timestamptz` column: the cutoff is bound as Beijing wall time, and the
+/// session runs in the source's zone, so an hour-old row is fresh and a three-hour-old one is
+/// not (a session in UTC would shift the cutoff by eight hours).
+#[tokio::test]
+async fn postgres_timeliness_on_timestamptz_uses_the_source_zone() {
+    if external_disabled("PostgreSQL") {
+        return;
+    }
+    let (admin, _) = connect("postgres://postgres@127.0.0.1:5432/postgres").await.unwrap();
+    let name = format!("ecogov_quality_tz_{}", suffix());
+    exec(&admin, &format!("CREATE DATABASE {name}")).await;
+    let (db, _) = connect(&format!("postgres://postgres@127.0.0.1:5432/{name}"))
+        .await
+        .unwrap();
+    exec(&db, "CREATE TABLE obs (observed_at timestamptz NOT NULL)").await;
+    let now = Utc.with_ymd_and_hms(2026, 12, 7, 3, 0, 0).unwrap();
+    let table = QualifiedTable {
+        schema: None,
+        name: "obs".into(),
+        columns: vec![ColumnInfo {
+            name: "observed_at".into(),
+            data_type: Some(DataType::DateTime),
+            mask: None,
+        }],
+    };
+    let rule = Rule {
+        id: "fresh".into(),
+        kind: RuleKind::Timeliness {
+            column: "observed_at".into(),
+            cycle: UpdateCycle::Hours(2),
+        },
+        severity: Severity::High,
+        warn: Threshold::Count(0),
+        fail: Threshold::Count(0),
+    };
+    let mut statuses = Vec::new();
+    for age_hours in [1, 3] {
+        exec(&db, "DELETE FROM obs").await;
+        let at = (now - Duration::hours(age_hours)).format("%Y-%m-%d %H:%M:%S+00");
+        exec(&db, &format!("INSERT INTO obs VALUES ('{at}')")).await;
+        let plan = compile(
+            &table,
+            std::slice::from_ref(&rule),
+            SourceKind::Postgres,
+            &CompileOptions::full(now),
+        );
+        statuses.push(execute(&db, &plan, 5).await.rules[0].status);
+    }
+    let _ = db.close().await;
+    let _ = admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await;
+    assert_eq!(statuses, [Status::Pass, Status::Fail]);
+}
