@@ -244,7 +244,10 @@ const NATIVE_TYPES: &[(&[&str], DataType, bool)] = &[
 
 /// Connects to a data source and measures a `SELECT 1` round trip.
 ///
-/// One pooled connection with connect/acquire timeouts of [`CONNECT_TIMEOUT`]. A single direct
+/// A small pool (up to [`crate::quality::run::CONCURRENCY`] connections, opened on demand: a
+/// quality run sends a few independent statements at once; one for SQLite) with connect/acquire
+/// timeouts of
+/// [`CONNECT_TIMEOUT`]. A single direct
 /// attempt comes first so that a refused port, an unknown host, a wrong password or a missing
 /// SQLite file is reported at once as [`IntrospectError::Unreachable`] instead of being retried
 /// by the pool until it times out.
@@ -255,8 +258,16 @@ pub async fn connect(url: &str) -> Result<(DatabaseConnection, Duration), Intros
     probe(kind, url).await?;
 
     let mut options = ConnectOptions::new(url);
+    // SQLite stays on one connection: its file is local, and schema changes made through one
+    // connection are not always seen at once by another.
+    let pool = if kind == SourceKind::Sqlite {
+        1
+    } else {
+        crate::quality::run::CONCURRENCY as u32
+    };
     options
-        .max_connections(1)
+        .max_connections(pool)
+        .min_connections(0)
         .connect_timeout(CONNECT_TIMEOUT)
         .acquire_timeout(CONNECT_TIMEOUT)
         .sqlx_logging(false);

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use chrono_tz::Tz;
+use futures::StreamExt;
 use sea_orm::{
     AccessMode, ConnectionTrait, DatabaseConnection, FromQueryResult, QueryResult, Statement, TransactionTrait,
 };
@@ -99,10 +100,14 @@ pub async fn execute_with_timeout(
     for q in &plan.aggregates {
         aggregates.push(runner.counts(q).await);
     }
-    let mut rules = Vec::with_capacity(plan.rules.len());
-    for r in &plan.rules {
-        rules.push(runner.rule(plan, r, &aggregates, sample_limit).await);
-    }
+    // The rules' own statements (duplicates, references, samples) are independent: run a few
+    // at once on the source's small pool; results keep the plan's order.
+    let pending: Vec<_> = plan
+        .rules
+        .iter()
+        .map(|r| runner.rule(plan, r, &aggregates, sample_limit))
+        .collect();
+    let rules: Vec<RuleResult> = futures::stream::iter(pending).buffered(CONCURRENCY).collect().await;
     let watermark = match &plan.watermark {
         Some(q) => runner
             .rows(q)
@@ -144,6 +149,9 @@ fn parse_watermark(text: &str, tz: Tz) -> Option<DateTime<Utc>> {
     }
     None
 }
+
+/// Statements of one run in flight at once (the source connection pool holds as many).
+pub const CONCURRENCY: usize = 3;
 
 struct Runner<'a> {
     db: &'a DatabaseConnection,
