@@ -166,7 +166,7 @@ pub async fn transitions(database_url: &str, seconds: u64, clients: usize) -> an
     );
     let dir = tempfile_dir()?;
     let (settings, created) = load::fresh_settings(Some(database_url), &dir).await?;
-    let pg = Pgbench::init(database_url, clients).await?;
+    let pg = Pgbench::init(database_url).await?;
     let result = async {
         let (core, _queue, _mailer, _) =
             crate::app::prepare(&settings, std::sync::Arc::new(ecogov_domain::time::SystemClock)).await?;
@@ -305,7 +305,7 @@ struct Pgbench {
 
 impl Pgbench {
     /// Creates the scratch database and runs `pgbench -i -s 1`.
-    async fn init(database_url: &str, _clients: usize) -> anyhow::Result<Pgbench> {
+    async fn init(database_url: &str) -> anyhow::Result<Pgbench> {
         use anyhow::Context;
         use sea_orm::{ConnectionTrait, Database};
         let bin = std::fs::read_dir("/usr/lib/postgresql")

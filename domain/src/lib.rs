@@ -14,6 +14,8 @@ pub mod secretbox;
 pub mod sensitivity;
 pub mod service;
 pub mod sla;
+#[cfg(test)]
+mod testdb;
 pub mod time;
 pub mod token;
 pub mod workflow;

@@ -871,23 +871,7 @@ mod tests {
 
     // ---- against real databases ----
 
-    fn external_disabled(what: &str) -> bool {
-        let off = std::env::var("ECOGOV_NO_EXTERNAL_DB").is_ok_and(|v| v == "1");
-        if off {
-            println!("ECOGOV_NO_EXTERNAL_DB=1: skipping the {what} introspection test");
-        }
-        off
-    }
-
-    fn suffix() -> String {
-        uuid::Uuid::new_v4().simple().to_string()[..12].to_owned()
-    }
-
-    async fn exec(db: &DatabaseConnection, sql: &str) {
-        db.execute_unprepared(sql)
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    }
+    use crate::testdb::{exec, external_disabled, suffix};
 
     /// The same story on every backend: create, describe, sample, alter, compare.
     async fn air_station_story(db: DatabaseConnection, kind: SourceKind, table: String) {

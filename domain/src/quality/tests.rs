@@ -14,24 +14,7 @@ use super::run::{RuleResult, Status, execute};
 use crate::catalog::introspect::{SourceKind, connect};
 use crate::catalog::model::DataType;
 use crate::sensitivity::MaskRule;
-
-fn external_disabled(what: &str) -> bool {
-    let off = std::env::var("ECOGOV_NO_EXTERNAL_DB").is_ok_and(|v| v == "1");
-    if off {
-        println!("ECOGOV_NO_EXTERNAL_DB=1: skipping the {what} quality test");
-    }
-    off
-}
-
-fn suffix() -> String {
-    uuid::Uuid::new_v4().simple().to_string()[..12].to_owned()
-}
-
-async fn exec(db: &DatabaseConnection, sql: &str) {
-    db.execute_unprepared(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-}
+use crate::testdb::{exec, external_disabled, suffix};
 
 const VALID_CREDIT: &str = "91350100M000100Y43";
 const BAD_CREDIT: &str = "91350100M000100Y44";

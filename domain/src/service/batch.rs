@@ -66,16 +66,6 @@ impl Batch {
         self.writes.len() - 1
     }
 
-    /// Number of writes.
-    pub fn len(&self) -> usize {
-        self.writes.len()
-    }
-
-    /// Whether nothing was added.
-    pub fn is_empty(&self) -> bool {
-        self.writes.is_empty()
-    }
-
     /// Runs the writes (in one statement on PostgreSQL) and returns the rows each affected.
     pub async fn exec<C: ConnectionTrait>(self, conn: &C) -> Result<Vec<u64>> {
         let backend = conn.get_database_backend();

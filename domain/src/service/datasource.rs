@@ -177,7 +177,8 @@ fn drift_dedup_key(r: &catalog_resource::Model, bound: &str) -> String {
     format!("drift:{}:{}", r.code, bound)
 }
 
-async fn find_source(core: &Core, src: &str, field: &'static str) -> Result<data_source::Model> {
+/// A data source by code; an unknown code is bad input on `field`.
+pub(crate) async fn find_source(core: &Core, src: &str, field: &'static str) -> Result<data_source::Model> {
     data_source::Entity::find()
         .filter(data_source::Column::Code.eq(src))
         .one(&core.db)
@@ -462,11 +463,7 @@ pub async fn adopt_drift(core: &Core, actor: &Actor, resource_id: i64, bound: &s
     let (src, table) = bound
         .split_once('.')
         .ok_or_else(|| Error::invalid("table", "须为 数据源编码.表名"))?;
-    let ds = data_source::Entity::find()
-        .filter(data_source::Column::Code.eq(src))
-        .one(&core.db)
-        .await?
-        .ok_or_else(|| Error::invalid("table", format!("数据源不存在：{src}")))?;
+    let ds = find_source(core, src, "table").await?;
     let (db, _) = open(core, &ds)
         .await
         .map_err(|e| Error::invalid("dataSource", e.to_string()))?;

@@ -38,7 +38,7 @@ use super::audit::{self, Change};
 use super::{Actor, Core, Page, catalog, datasource};
 use crate::catalog::introspect;
 use crate::catalog::model::Grade;
-use crate::entity::{catalog_resource, data_source, field_tag_event, tag_suggestion};
+use crate::entity::{catalog_resource, field_tag_event, tag_suggestion};
 use crate::role::Operation;
 use crate::sensitivity::{Scanner, Tag};
 use crate::{Error, Result};
@@ -107,11 +107,7 @@ async fn read_samples(
         let (src, table) = bound
             .split_once('.')
             .ok_or_else(|| Error::invalid("tables", format!("挂接表“{bound}”须为 数据源编码.表名")))?;
-        let ds = data_source::Entity::find()
-            .filter(data_source::Column::Code.eq(src))
-            .one(&core.db)
-            .await?
-            .ok_or_else(|| Error::invalid("tables", format!("数据源不存在：{src}")))?;
+        let ds = datasource::find_source(core, src, "tables").await?;
         let (db, _) = datasource::open(core, &ds)
             .await
             .map_err(|e| Error::invalid("dataSource", e.to_string()))?;
