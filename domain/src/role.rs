@@ -128,11 +128,19 @@ pub enum Operation {
     ManageDataSources,
     /// List data sources, test connections, check schema drift.
     UseDataSources,
+    /// Read quality rules, runs, results, scores and reconciliations.
+    ViewQuality,
+    /// Create and edit quality rules, schedules and reconciliation definitions.
+    ManageQualityRules,
+    /// Write custom-SQL quality rules (read-only queries sent to source databases).
+    ManageCustomSql,
+    /// Start inspections, re-checks and reconciliations by hand.
+    RunQuality,
 }
 
 impl Operation {
     /// All operations, for exhaustive tests.
-    pub const ALL: [Operation; 18] = [
+    pub const ALL: [Operation; 22] = [
         Operation::ViewTickets,
         Operation::CreateTicket,
         Operation::Comment,
@@ -151,6 +159,10 @@ impl Operation {
         Operation::ApproveCatalog,
         Operation::ManageDataSources,
         Operation::UseDataSources,
+        Operation::ViewQuality,
+        Operation::ManageQualityRules,
+        Operation::ManageCustomSql,
+        Operation::RunQuality,
     ];
 }
 
@@ -176,6 +188,10 @@ pub fn roles_for(op: Operation) -> &'static [Role] {
         Operation::ApproveCatalog => &[Manager],
         Operation::ManageDataSources => &[Admin],
         Operation::UseDataSources => &[Admin, Manager, Operator],
+        Operation::ViewQuality => &[Admin, Manager, Operator, Auditor],
+        Operation::ManageQualityRules => &[Manager],
+        Operation::ManageCustomSql => &[Admin],
+        Operation::RunQuality => &[Manager, Operator],
     }
 }
 

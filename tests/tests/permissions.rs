@@ -27,6 +27,10 @@ const MATRIX: &[(Operation, &str)] = &[
     (Operation::ApproveCatalog, "M"),
     (Operation::ManageDataSources, "A"),
     (Operation::UseDataSources, "AMO"),
+    (Operation::ViewQuality, "AMOU"),
+    (Operation::ManageQualityRules, "M"),
+    (Operation::ManageCustomSql, "A"),
+    (Operation::RunQuality, "MO"),
 ];
 
 fn letter(r: Role) -> char {
@@ -83,7 +87,7 @@ async fn every_role_against_every_operation_through_the_api() {
 
     // A catalog resource under review, submitted by the operator (so the manager may approve).
     let op_token = &tokens.iter().find(|(r, _)| *r == Role::Operator).unwrap().1;
-    let cat = app.ok(op_token, "mutation { createCatalogResource(input:{code:\"R-0\", name:\"资源\", classification:[\"1\"], providerDepartment:\"EXT\", shareType:\"无条件共享\", openType:\"不予开放\", updateCycle:\"每日\"}) { id } }", json!({})).await["createCatalogResource"]["id"].as_str().unwrap().to_owned();
+    let cat = app.ok(op_token, "mutation { createCatalogResource(input:{code:\"R-0\", name:\"资源\", classification:[\"1\"], providerDepartment:\"EXT\", shareType:\"无条件共享\", openType:\"不予开放\", updateCycle:\"每日\", fields:[{name:\"station_code\", cnName:\"站点编码\", dataType:\"string\", grade:\"general\", subLevel:1}]}) { id } }", json!({})).await["createCatalogResource"]["id"].as_str().unwrap().to_owned();
     app.ok(
         op_token,
         "mutation($id:ID!){ catalogTransition(id:$id, event: SUBMIT, expectedVersion: 1) { status } }",
@@ -111,6 +115,10 @@ async fn every_role_against_every_operation_through_the_api() {
                 Operation::ManageCatalog => (format!("mutation {{ createCatalogResource(input:{{code:\"R-{i}\", name:\"资源\", classification:[\"1\"], providerDepartment:\"EXT\", shareType:\"无条件共享\", openType:\"不予开放\", updateCycle:\"每日\"}}) {{ id }} }}"), json!({})),
                 Operation::ManageDataSources => (format!("mutation {{ createDataSource(code:\"ds{i}\", name:\"库\", url:\"sqlite::memory:\") {{ id }} }}"), json!({})),
                 Operation::UseDataSources => ("{ dataSources { code } }".to_owned(), json!({})),
+                Operation::ViewQuality => ("query($r:ID!){ qualityRules(resourceId:$r) { id } }".to_owned(), json!({"r": cat})),
+                Operation::ManageQualityRules => (format!("mutation($r:ID!){{ createQualityRule(input:{{resourceId:$r, code:\"q{i}\", severity: LOW, check:{{kind:\"completeness\", column:\"station_code\"}}}}) {{ id }} }}"), json!({"r": cat})),
+                Operation::ManageCustomSql => (format!("mutation($r:ID!){{ createQualityRule(input:{{resourceId:$r, code:\"s{i}\", severity: LOW, check:{{kind:\"custom_sql\", sql:\"SELECT 1 AS x WHERE 1 = 0\"}}}}) {{ id }} }}"), json!({"r": cat})),
+                Operation::RunQuality => ("mutation($r:ID!){ runQualityInspection(resourceId:$r) { id status } }".to_owned(), json!({"r": cat})),
                 Operation::ApproveCatalog => ("mutation($id:ID!){ catalogTransition(id:$id, event: APPROVE, expectedVersion: 2) { status } }".to_owned(), json!({"id": cat})),
             };
             let r = app.gql(Some(tok), &query, vars).await;
