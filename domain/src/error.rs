@@ -71,6 +71,9 @@ pub enum Error {
     /// A rectification cannot be reviewed by the person who made it.
     #[error("a reviewer cannot approve their own rectification")]
     SelfReview,
+    /// The re-check of a rectification has not passed (still running, failed or errored).
+    #[error("the rectification's re-check has not passed: {0}")]
+    NotVerified(&'static str),
     /// A unique value is already taken.
     #[error("{0} already exists")]
     Duplicate(&'static str),
@@ -99,6 +102,7 @@ impl Error {
             Error::TransitionNotAllowed { .. } => "transition_not_allowed",
             Error::MissingField(_) => "missing_field",
             Error::SelfReview => "self_review",
+            Error::NotVerified(_) => "not_verified",
             Error::Duplicate(_) => "duplicate",
             Error::Db(_) | Error::Internal(_) => "internal",
         }
@@ -112,7 +116,10 @@ impl Error {
             Error::Forbidden | Error::SelfReview => 403,
             Error::NotFound(_) => 404,
             Error::InvalidInput { .. } | Error::WeakPassword(_) | Error::MissingField(_) => 422,
-            Error::VersionConflict { .. } | Error::TransitionNotAllowed { .. } | Error::Duplicate(_) => 409,
+            Error::VersionConflict { .. }
+            | Error::TransitionNotAllowed { .. }
+            | Error::Duplicate(_)
+            | Error::NotVerified(_) => 409,
             Error::Db(_) | Error::Internal(_) => 500,
         }
     }
@@ -147,6 +154,11 @@ impl Error {
             }
             Error::MissingField(field) => format!("缺少必填项：{field}"),
             Error::SelfReview => "不能审核自己提交的整改".into(),
+            Error::NotVerified(state) => match *state {
+                "failed" => "整改后复核（规则重新运行）未通过，不能关闭工单".into(),
+                "error" => "整改后复核（规则重新运行）出错，请重新复核或驳回".into(),
+                _ => "整改后复核（规则重新运行）尚未完成，请稍后再审核".into(),
+            },
             Error::Duplicate(what) => format!("{}已存在", thing_name(what)),
             Error::Db(_) | Error::Internal(_) => "系统内部错误，请稍后重试或联系管理员".into(),
         }
@@ -183,6 +195,9 @@ fn thing_name(what: &str) -> &'static str {
         "source_system_code" => "来源系统编码",
         "data_model" => "数据模型",
         "data_model_code" => "数据模型代码",
+        "quality_rule" => "质量规则",
+        "quality_rule_code" => "质量规则编码",
+        "quality_run" => "质量巡检记录",
         _ => "对象",
     }
 }

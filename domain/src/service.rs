@@ -14,6 +14,7 @@ pub mod data_model;
 pub mod datasource;
 pub mod directory;
 pub mod notify;
+pub mod quality;
 pub mod sensitivity;
 pub mod sla;
 pub mod source_system;

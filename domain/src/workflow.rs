@@ -160,6 +160,8 @@ string_enum!(
         Revise => "revise" / "修订",
         /// 撤销
         Revoke => "revoke" / "撤销认证",
+        /// 自动关闭（规则连续通过）
+        AutoClose => "auto_close" / "自动关闭",
     }
 );
 
@@ -221,6 +223,26 @@ pub enum Guard {
     /// The actor must not be the person who made the rectification, and if the ticket
     /// names a reviewer, must be that reviewer.
     IndependentReviewer,
+    /// Only the system itself (workers) may fire it, never a person.
+    SystemOnly,
+    /// For tickets whose finding can be re-checked (an inspection rule), the re-check run
+    /// after the last rectification must have passed.
+    RecheckPassed,
+}
+
+/// Where a ticket's re-check stands (tickets whose finding can be re-run).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verification {
+    /// The ticket's finding cannot be re-run: nothing to wait for.
+    NotApplicable,
+    /// Not run yet since the last rectification, or running.
+    Pending,
+    /// Passed.
+    Passed,
+    /// Failed: the problem is still there.
+    Failed,
+    /// The re-check could not run.
+    Error,
 }
 
 /// What a transition does to the SLA clocks.
@@ -307,6 +329,8 @@ const NO_GUARD: &[Guard] = &[];
 const NO_SLA: &[SlaEffect] = &[];
 const ASSIGNEE: &[Guard] = &[Guard::AssigneeOrManager];
 const REVIEWER: &[Guard] = &[Guard::IndependentReviewer];
+const VERIFIED_REVIEWER: &[Guard] = &[Guard::IndependentReviewer, Guard::RecheckPassed];
+const SYSTEM: &[Guard] = &[Guard::SystemOnly];
 const REASON: &[Requirement] = &[R::Reason];
 const STOP_ALL: &[SlaEffect] = &[Stop(Feedback), Stop(Resolution)];
 
@@ -388,7 +412,7 @@ pub static REMEDIATION: Workflow = Workflow {
             S::Closed,
             MGR,
             NONE_REQ,
-            REVIEWER,
+            VERIFIED_REVIEWER,
             &[Stop(Resolution)],
         ),
         t(
@@ -412,6 +436,19 @@ pub static REMEDIATION: Workflow = Workflow {
                 &[Start(Resolution)],
             )
         },
+        t(S::New, E::AutoClose, S::Closed, MGR, REASON, SYSTEM, STOP_ALL),
+        t(S::Assigned, E::AutoClose, S::Closed, MGR, REASON, SYSTEM, STOP_ALL),
+        t(S::Rectifying, E::AutoClose, S::Closed, MGR, REASON, SYSTEM, STOP_ALL),
+        t(
+            S::WaitingExternal,
+            E::AutoClose,
+            S::Closed,
+            MGR,
+            REASON,
+            SYSTEM,
+            STOP_ALL,
+        ),
+        t(S::PendingReview, E::AutoClose, S::Closed, MGR, REASON, SYSTEM, STOP_ALL),
         t(S::New, E::CloseInvalid, S::Invalid, MGR, REASON, NO_GUARD, STOP_ALL),
         t(
             S::Assigned,
@@ -663,6 +700,8 @@ pub struct GuardContext {
     pub reviewer_id: Option<i64>,
     /// Who submitted the last rectification or self-assessment.
     pub rectified_by: Option<i64>,
+    /// The re-check of the last rectification.
+    pub verification: Verification,
 }
 
 /// Why a transition is not available to an actor.
@@ -674,6 +713,8 @@ pub enum Denial {
     NotAssignee,
     /// The actor made the rectification under review, or is not the named reviewer.
     SelfReview,
+    /// The re-check of the rectification has not passed (`pending`, `failed` or `error`).
+    NotVerified(&'static str),
 }
 
 impl Transition {
@@ -699,6 +740,17 @@ impl Transition {
                         return Err(Denial::SelfReview);
                     }
                 }
+                Guard::SystemOnly => {
+                    if ctx.actor_id != 0 {
+                        return Err(Denial::Role);
+                    }
+                }
+                Guard::RecheckPassed => match ctx.verification {
+                    Verification::NotApplicable | Verification::Passed => {}
+                    Verification::Pending => return Err(Denial::NotVerified("pending")),
+                    Verification::Failed => return Err(Denial::NotVerified("failed")),
+                    Verification::Error => return Err(Denial::NotVerified("error")),
+                },
             }
         }
         Ok(())
@@ -707,6 +759,11 @@ impl Transition {
     /// Whether this transition records who rectified (for the independent-review guard).
     pub fn records_rectifier(&self) -> bool {
         matches!(self.event, Event::Submit | Event::SelfAssess)
+    }
+
+    /// Whether this transition asks for a fresh re-check (a new rectification was submitted).
+    pub fn requests_recheck(&self) -> bool {
+        self.event == Event::Submit
     }
 }
 
@@ -771,6 +828,7 @@ mod tests {
                             assignee_id: Some(1),
                             reviewer_id: None,
                             rectified_by: Some(2),
+                            verification: Verification::NotApplicable,
                         };
                         let ok = found.map(|t| t.check_actor(&ctx).is_ok()).unwrap_or(false);
                         if ok {
@@ -821,6 +879,39 @@ mod tests {
     }
 
     #[test]
+    fn approval_waits_for_a_passing_recheck_and_only_the_system_auto_closes() {
+        let approve = REMEDIATION
+            .find(S::PendingReview, E::Approve)
+            .unwrap_or_else(|| unreachable!());
+        let ctx = GuardContext {
+            actor_id: 7,
+            actor_role: Role::Manager,
+            assignee_id: Some(8),
+            reviewer_id: None,
+            rectified_by: Some(8),
+            verification: Verification::Pending,
+        };
+        assert_eq!(approve.check_actor(&ctx), Err(Denial::NotVerified("pending")));
+        for (v, expected) in [
+            (Verification::Failed, Err(Denial::NotVerified("failed"))),
+            (Verification::Error, Err(Denial::NotVerified("error"))),
+            (Verification::Passed, Ok(())),
+            (Verification::NotApplicable, Ok(())),
+        ] {
+            assert_eq!(approve.check_actor(&GuardContext { verification: v, ..ctx }), expected);
+        }
+        for state in [S::New, S::Assigned, S::Rectifying, S::WaitingExternal, S::PendingReview] {
+            let auto = REMEDIATION
+                .find(state, E::AutoClose)
+                .unwrap_or_else(|| panic!("{state}"));
+            assert_eq!(auto.to, S::Closed);
+            assert!(auto.requires.contains(&Requirement::Reason));
+            assert_eq!(auto.check_actor(&ctx), Err(Denial::Role));
+            assert_eq!(auto.check_actor(&GuardContext { actor_id: 0, ..ctx }), Ok(()));
+        }
+    }
+
+    #[test]
     fn reviewer_cannot_approve_own_rectification() {
         let t = REMEDIATION
             .find(S::PendingReview, E::Approve)
@@ -831,6 +922,7 @@ mod tests {
             assignee_id: Some(7),
             reviewer_id: None,
             rectified_by: Some(7),
+            verification: Verification::NotApplicable,
         };
         assert_eq!(t.check_actor(&own), Err(Denial::SelfReview));
         let other = GuardContext {
@@ -856,6 +948,7 @@ mod tests {
             assignee_id: Some(4),
             reviewer_id: None,
             rectified_by: None,
+            verification: Verification::NotApplicable,
         };
         assert_eq!(t.check_actor(&ctx), Err(Denial::NotAssignee));
         assert_eq!(

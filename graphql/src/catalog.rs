@@ -232,6 +232,19 @@ impl CatalogResource {
     async fn metadata(&self) -> Json<serde_json::Value> {
         Json(serde_json::from_str(&self.0.draft).unwrap_or_default())
     }
+    /// The latest data-quality inspection (score, failing rules), for quality readers; null
+    /// when never inspected or when the caller may not read quality results.
+    async fn quality_status(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<crate::quality::QualityRun>> {
+        if !actor(ctx)?.can(ecogov_domain::role::Operation::ViewQuality) {
+            return Ok(None);
+        }
+        let loader = ctx.data::<async_graphql::dataloader::DataLoader<crate::quality::LatestRunLoader>>()?;
+        Ok(loader
+            .load_one(self.0.id)
+            .await
+            .map_err(|e| async_graphql::Error::from(ApiError(Error::Internal(e.to_string()))))?
+            .map(crate::quality::QualityRun))
+    }
     /// The source system (来源系统) the resource names, if any.
     async fn source_system(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<SourceSystem>> {
         let draft: ResourceDraft = serde_json::from_str(&self.0.draft).unwrap_or_default();
@@ -609,6 +622,10 @@ impl DataSource {
     async fn source_system(&self) -> &str {
         &self.0.source_system
     }
+    /// IANA zone of the source's naive timestamps (quality cut-offs use it).
+    async fn time_zone(&self) -> &str {
+        &self.0.time_zone
+    }
     async fn checked_at(&self) -> Option<DateTime<Utc>> {
         self.0.checked_at
     }
@@ -706,6 +723,20 @@ impl DataSourceMutation {
         )
         .await
         .map_err(ApiError)?;
+        Ok(DataSource(m))
+    }
+
+    /// Sets the zone in which the source writes its naive timestamps (e.g. `UTC`,
+    /// `Asia/Shanghai`); quality rules compare times in it.
+    async fn set_data_source_time_zone(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        time_zone: String,
+    ) -> async_graphql::Result<DataSource> {
+        let m = datasource::set_time_zone(core(ctx)?, actor(ctx)?, parse_id("id", &id)?, &time_zone)
+            .await
+            .map_err(ApiError)?;
         Ok(DataSource(m))
     }
 

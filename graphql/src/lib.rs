@@ -6,6 +6,7 @@ mod error;
 mod loaders;
 mod models;
 mod mutation;
+mod quality;
 mod query;
 mod sensitivity;
 mod types;
@@ -20,6 +21,7 @@ pub use error::{ApiError, ApiResult};
 pub use loaders::{ClockLoader, DepartmentLoader, SourceSystemLoader, UserLoader};
 pub use models::{ModelMutation, ModelQuery};
 pub use mutation::CoreMutation;
+pub use quality::{LatestRunLoader, QualityMutation, QualityQuery};
 pub use query::CoreQuery;
 pub use sensitivity::{SensitivityMutation, SensitivityQuery};
 
@@ -32,6 +34,7 @@ pub struct QueryRoot(
     ClassificationQuery,
     ModelQuery,
     SensitivityQuery,
+    QualityQuery,
 );
 
 /// All mutations.
@@ -43,6 +46,7 @@ pub struct MutationRoot(
     ClassificationMutation,
     ModelMutation,
     SensitivityMutation,
+    QualityMutation,
 );
 
 /// The schema type.
@@ -87,4 +91,5 @@ pub fn with_request_data(req: async_graphql::Request, core: &Core, ctx: RequestC
         .data(DataLoader::new(DepartmentLoader(core.clone()), tokio::spawn))
         .data(DataLoader::new(ClockLoader(core.clone()), tokio::spawn))
         .data(DataLoader::new(SourceSystemLoader(core.clone()), tokio::spawn))
+        .data(DataLoader::new(LatestRunLoader(core.clone()), tokio::spawn))
 }

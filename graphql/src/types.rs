@@ -89,7 +89,8 @@ gql_enum!(
         SubmitReview,
         Certify,
         Revise,
-        Revoke
+        Revoke,
+        AutoClose
     }
 );
 gql_enum!(
@@ -294,6 +295,33 @@ impl Ticket {
     }
     async fn reopen_count(&self) -> i32 {
         self.0.reopen_count
+    }
+    /// Re-check of the last rectification, for tickets opened by a quality rule:
+    /// `pending` (not run yet or running), `passed`, `failed` or `error`; null for other
+    /// tickets and before the first rectification.
+    async fn verification(&self) -> Option<&'static str> {
+        use ecogov_domain::workflow::Verification as V;
+        self.0.rectified_by?;
+        match tickets::verification(&self.0) {
+            V::NotApplicable => None,
+            V::Pending => Some("pending"),
+            V::Passed => Some("passed"),
+            V::Failed => Some("failed"),
+            V::Error => Some("error"),
+        }
+    }
+    /// Re-check runs of this ticket's rule, newest first (quality readers only).
+    #[graphql(complexity = 5)]
+    async fn rechecks(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<crate::quality::QualityRun>> {
+        let core = ctx.data::<Core>()?;
+        Ok(
+            ecogov_domain::service::quality::ticket_rechecks(core, actor(ctx)?, self.0.id)
+                .await
+                .map_err(ApiError)?
+                .into_iter()
+                .map(crate::quality::QualityRun)
+                .collect(),
+        )
     }
     /// Send this as `expectedVersion` with the next transition.
     async fn version(&self) -> i32 {

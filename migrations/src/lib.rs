@@ -9,6 +9,7 @@ mod m20261204_000004_sensitivity;
 mod m20261204_000005_models;
 mod m20261204_000006_drift;
 mod m20261204_000007_classification;
+mod m20261204_000008_quality;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000005_models::Migration),
             Box::new(m20261204_000006_drift::Migration),
             Box::new(m20261204_000007_classification::Migration),
+            Box::new(m20261204_000008_quality::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ mod demo;
 mod email;
 mod models;
 mod permissions;
+mod quality;
 mod sensitivity;
 mod sla;
 mod tickets;

@@ -15,5 +15,6 @@ pub mod audit_checkpoint;
 pub mod drift_scan;
 pub mod email_delivery;
 pub mod outbox_relay;
+pub mod quality_scan;
 pub mod queue_housekeeping;
 pub mod sla_scan;

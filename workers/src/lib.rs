@@ -100,7 +100,7 @@ macro_rules! register_email_worker {
 /// Runs all workers until `shutdown` resolves (graceful: finish in-flight jobs, up to
 /// [`SHUTDOWN_GRACE`]). Used by `ecogov serve` (in-process with the API) and `ecogov worker`.
 ///
-/// Workers: SLA scan, schema drift scan, outbox relay, audit checkpoint, queue housekeeping (periodic, via
+/// Workers: SLA scan, schema drift scan, quality scan (schedules and re-checks), outbox relay, audit checkpoint, queue housekeeping (periodic, via
 /// apalis-cron) and `email_concurrency` concurrent email deliveries (from `queue`). Several
 /// processes may run this against the same database and queue.
 pub async fn run(
@@ -152,6 +152,10 @@ pub async fn run(
     monitor = {
         let (core, every) = (core.clone(), jobs::drift_scan::DriftInterval(settings.drift_every));
         periodic!("drift-scan", settings.scan_every, jobs::drift_scan::handle, core, every)
+    };
+    monitor = {
+        let core = core.clone();
+        periodic!("quality-scan", settings.scan_every, jobs::quality_scan::handle, core)
     };
     monitor = {
         let (core, queue) = (core.clone(), queue.clone());

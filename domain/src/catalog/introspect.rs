@@ -74,7 +74,8 @@ impl SourceKind {
         }
     }
 
-    fn of(db: &DatabaseConnection) -> Result<Self, IntrospectError> {
+    /// The kind of an open connection.
+    pub fn of(db: &DatabaseConnection) -> Result<Self, IntrospectError> {
         match db.get_database_backend() {
             DbBackend::Postgres => Ok(SourceKind::Postgres),
             DbBackend::MySql => Ok(SourceKind::MySql),

@@ -17,6 +17,8 @@ pub struct Model {
     /// The URL with its password replaced by `***`.
     pub url_display: String,
     pub source_system: String,
+    /// IANA zone of the source's naive timestamps (default Asia/Shanghai).
+    pub time_zone: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub checked_at: Option<DateTimeUtc>,

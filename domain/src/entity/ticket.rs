@@ -26,6 +26,9 @@ pub struct Model {
     pub open_dedup_key: Option<String>,
     pub recurrence_count: i32,
     pub reopen_count: i32,
+    /// Re-check of the last rectification (inspection tickets): NULL (not run yet),
+    /// `running`, `passed`, `failed` or `error`.
+    pub verification: Option<String>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

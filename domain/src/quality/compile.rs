@@ -30,7 +30,9 @@ use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use super::rule::{Aggregate, ColumnInfo, Param, Rule, RuleKind, UpdateCycle, Validity};
+use super::rule::{
+    Aggregate, BUILTIN_RUN_DATE, BUILTIN_RUN_TIME, ColumnInfo, Param, Rule, RuleKind, UpdateCycle, Validity,
+};
 use super::sql::ReadOnlyQuery;
 use crate::calendar::WorkCalendar;
 use crate::catalog::introspect::SourceKind;
@@ -745,7 +747,11 @@ fn compile_rule(cx: &mut Ctx<'_>, rule: &Rule, opts: &CompileOptions, now: Naive
                 let mut values = Vec::new();
                 let (text, names) = q.rewrite(|i| placeholder(d, i + 1));
                 for name in names {
-                    values.push(params.get(&name).map_or(Bound::Text(String::new()), Bound::from));
+                    values.push(match name.as_str() {
+                        BUILTIN_RUN_TIME => Bound::Timestamp(now),
+                        BUILTIN_RUN_DATE => Bound::Text(now.date().format("%Y-%m-%d").to_string()),
+                        _ => params.get(&name).map_or(Bound::Text(String::new()), Bound::from),
+                    });
                 }
                 let count = Query {
                     sql: format!("SELECT COUNT(*) FROM ({text}) q"),

@@ -209,7 +209,8 @@ pub enum RuleKind {
         /// Largest tolerated relative difference, in percent.
         tolerance_percent: f64,
     },
-    /// An admin's read-only query returning the failing rows, with `:name` parameters.
+    /// An admin's read-only query returning the failing rows, with `:name` parameters; `:run_time`
+    /// (the run's time as a source wall-clock timestamp) and `:run_date` are always bound.
     CustomSql {
         /// A single `SELECT` or `WITH` statement.
         sql: String,
@@ -254,6 +255,15 @@ impl ColumnInfo {
 
 /// Largest number of values in a code table (each becomes a bound parameter).
 pub const MAX_ENUM_VALUES: usize = 500;
+
+/// Built-in custom-query parameter: the run's time as the source's wall-clock timestamp.
+pub const BUILTIN_RUN_TIME: &str = "run_time";
+/// Built-in custom-query parameter: the run's date in the source's zone, `YYYY-MM-DD`.
+pub const BUILTIN_RUN_DATE: &str = "run_date";
+
+fn builtin_param(name: &str) -> bool {
+    name == BUILTIN_RUN_TIME || name == BUILTIN_RUN_DATE
+}
 
 fn problem(field: &str, message: impl Into<String>) -> Problem {
     Problem {
@@ -372,12 +382,14 @@ impl Rule {
                 Ok(q) => {
                     let used = q.params();
                     for name in &used {
-                        if !params.contains_key(*name) {
+                        if !params.contains_key(*name) && !builtin_param(name) {
                             out.push(problem("params", format!("缺少参数：{name}")));
                         }
                     }
                     for name in params.keys() {
-                        if !used.contains(&name.as_str()) {
+                        if builtin_param(name) {
+                            out.push(problem("params", format!("{name} 是内置参数，不能自定义")));
+                        } else if !used.contains(&name.as_str()) {
                             out.push(problem("params", format!("未使用的参数：{name}")));
                         }
                     }

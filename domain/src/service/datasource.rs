@@ -121,6 +121,43 @@ pub(crate) async fn open(
     introspect::connect(&url).await
 }
 
+/// Sets the IANA zone of the source's naive timestamps (system administrator).
+pub async fn set_time_zone(core: &Core, actor: &Actor, id: i64, time_zone: &str) -> Result<data_source::Model> {
+    actor.require(Operation::ManageDataSources)?;
+    let tz = time_zone.trim();
+    if tz.parse::<chrono_tz::Tz>().is_err() {
+        return Err(Error::invalid(
+            "timeZone",
+            format!("未知的时区：{tz}（如 Asia/Shanghai、UTC）"),
+        ));
+    }
+    let before = data_source::Entity::find_by_id(id)
+        .one(&core.db)
+        .await?
+        .ok_or(Error::NotFound("data_source"))?;
+    let now = core.now();
+    let txn = core.begin().await?;
+    let mut am = before.clone().into_active_model();
+    am.time_zone = Set(tz.to_owned());
+    am.updated_at = Set(now);
+    let after = am.update(&txn).await?;
+    audit::append(
+        &txn,
+        actor,
+        now,
+        Change {
+            action: "data_source.set_time_zone",
+            subject_type: "data_source",
+            subject_id: id.to_string(),
+            before: Some(json!({ "time_zone": before.time_zone })),
+            after: Some(json!({ "time_zone": after.time_zone })),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
 /// Tests a data source's connection and records the outcome.
 pub async fn test(core: &Core, actor: &Actor, id: i64) -> Result<TestResult> {
     actor.require(Operation::UseDataSources)?;

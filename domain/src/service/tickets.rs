@@ -25,7 +25,9 @@ use crate::entity::{
     user,
 };
 use crate::role::{Operation, Role};
-use crate::workflow::{Denial, Event, GuardContext, Requirement, Severity, State, TicketKind, Transition};
+use crate::workflow::{
+    Denial, Event, GuardContext, Requirement, Severity, State, TicketKind, Transition, Verification,
+};
 use crate::{Error, Result};
 
 /// Maximum title length in characters.
@@ -487,6 +489,29 @@ fn guard_ctx(actor: &Actor, t: &ticket::Model) -> GuardContext {
         assignee_id: t.assignee_id,
         reviewer_id: t.reviewer_id,
         rectified_by: t.rectified_by,
+        verification: verification(t),
+    }
+}
+
+/// Source of tickets opened by inspection rules: their finding can be re-run.
+pub const INSPECTION_SOURCE: &str = "inspection_rule";
+
+/// Whether the ticket's finding can be re-checked by running its rule again.
+pub fn recheckable(t: &ticket::Model) -> bool {
+    t.source == INSPECTION_SOURCE && t.subject_type.as_deref() == Some("rule")
+}
+
+/// Where the ticket's re-check stands (`verification` column: NULL until a re-check after
+/// the last rectification reports `running`, `passed`, `failed` or `error`).
+pub fn verification(t: &ticket::Model) -> Verification {
+    if !recheckable(t) {
+        return Verification::NotApplicable;
+    }
+    match t.verification.as_deref() {
+        Some("passed") => Verification::Passed,
+        Some("failed") => Verification::Failed,
+        Some("error") => Verification::Error,
+        _ => Verification::Pending,
     }
 }
 
@@ -494,6 +519,7 @@ fn denial_error(d: Denial) -> Error {
     match d {
         Denial::Role | Denial::NotAssignee => Error::Forbidden,
         Denial::SelfReview => Error::SelfReview,
+        Denial::NotVerified(why) => Error::NotVerified(why),
     }
 }
 
@@ -615,6 +641,9 @@ async fn transition_once(
     }
     if tr.records_rectifier() {
         am.rectified_by = Set(Some(actor.id));
+    }
+    if tr.requests_recheck() && recheckable(&t) {
+        am.verification = Set(None);
     }
     if tr.reopens {
         am.reopen_count = Set(t.reopen_count + 1);
