@@ -358,6 +358,7 @@ async fn seed_demo_catalog(
     )
     .await
     .map_err(err)?;
+    let mut resources = std::collections::BTreeMap::new();
     for d in crate::demo_source::catalog(source, "DRC") {
         let r = catalog::create(
             core,
@@ -372,9 +373,73 @@ async fn seed_demo_catalog(
         let r = catalog::transition(core, author, r.id, CatalogEvent::Submit, r.version, None)
             .await
             .map_err(err)?;
-        catalog::transition(core, approver, r.id, CatalogEvent::Approve, r.version, None)
+        let r = catalog::transition(core, approver, r.id, CatalogEvent::Approve, r.version, None)
             .await
             .map_err(err)?;
+        resources.insert(r.code.clone(), r.id);
+    }
+    seed_demo_quality(core, source, &resources).await.map_err(err)
+}
+
+/// The demo's quality rules and an hourly schedule whose first run is due at once, so the
+/// workers inspect every dataset as soon as `ecogov serve` starts.
+async fn seed_demo_quality(
+    core: &Core,
+    source: &str,
+    resources: &std::collections::BTreeMap<String, i64>,
+) -> Result<(), ecogov_domain::Error> {
+    use ecogov_domain::service::quality;
+    let ds = datasource::list(core, &Actor::system_admin())
+        .await?
+        .into_iter()
+        .find(|d| d.code == source)
+        .ok_or(ecogov_domain::Error::NotFound("data_source"))?;
+    // The demo tables record UTC times.
+    datasource::set_time_zone(core, &Actor::system_admin(), ds.id, "UTC").await?;
+    for rule in crate::demo_quality::rules() {
+        let resource_id = *resources
+            .get(rule.resource)
+            .ok_or(ecogov_domain::Error::NotFound("catalog_resource"))?;
+        let kind = rule
+            .kind()
+            .map_err(|e| ecogov_domain::Error::Internal(format!("demo rule {}: {e}", rule.code)))?;
+        let actor = if rule.is_custom() {
+            Actor::system_admin()
+        } else {
+            Actor::system()
+        };
+        quality::create_rule(
+            core,
+            &actor,
+            quality::RuleInput {
+                resource_id,
+                code: rule.code.to_owned(),
+                bound_table: None,
+                kind,
+                severity: rule.severity,
+                warn: None,
+                fail: None,
+                auto_close_after: None,
+                enabled: true,
+            },
+        )
+        .await?;
+    }
+    for id in resources.values() {
+        quality::set_schedule(
+            core,
+            &Actor::system(),
+            *id,
+            quality::ScheduleInput {
+                cron: "0 * * * *".into(),
+                working_days_only: false,
+                incremental: false,
+                watermark_column: None,
+                enabled: true,
+                first_run_at: Some(core.now()),
+            },
+        )
+        .await?;
     }
     Ok(())
 }

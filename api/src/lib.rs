@@ -5,6 +5,7 @@ pub mod bench;
 pub mod bench_inspection;
 pub mod bootstrap;
 pub mod db;
+pub mod demo_quality;
 pub mod demo_source;
 pub mod server;
 pub mod settings;

@@ -240,3 +240,96 @@ async fn the_periodic_scan_finds_drift_and_a_rejected_drift_stays_quiet_until_it
     assert_eq!(rejections[0]["node"]["after"]["reason"], reason);
     app.stop().await;
 }
+
+/// The first scheduled inspection after start (the workers running, as under `ecogov serve`)
+/// finds every planted defect with its exact row count, and the rules with nothing to find
+/// pass; each failing rule opened one quality ticket.
+#[tokio::test]
+async fn the_first_scheduled_inspection_finds_every_planted_defect() {
+    let app = TestApp::spawn_with(Options {
+        demo: true,
+        workers: true,
+        ..Default::default()
+    })
+    .await;
+    let mgr = app.login("zhangwei", "Demo-Wuhan-2026").await;
+    let list = app
+        .ok(
+            &mgr,
+            "{ catalogResources(first: 50) { edges { node { id code } } } }",
+            json!({}),
+        )
+        .await;
+    let ids: std::collections::BTreeMap<String, String> = list["catalogResources"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["node"]["code"].as_str().unwrap().to_owned(),
+                e["node"]["id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let runs = "query($r:ID!){ qualityRuns(resourceId:$r, trigger:\"schedule\", first: 1){ edges { node { status error results { ruleCode status failing checked } } } } }";
+    let mut latest = std::collections::BTreeMap::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    while latest.len() < ids.len() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "scheduled runs did not all happen: {latest:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        for (code, id) in &ids {
+            let r = app.ok(&mgr, runs, json!({"r": id})).await;
+            if let Some(run) = r["qualityRuns"]["edges"][0]["node"].as_object() {
+                latest.insert(code.clone(), serde_json::Value::Object(run.clone()));
+            }
+        }
+    }
+    let mut failing_rules = 0;
+    for rule in ecogov::demo_quality::rules() {
+        let run = &latest[rule.resource];
+        assert_eq!(run["status"], "done", "{}: {run}", rule.resource);
+        let res = run["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["ruleCode"] == rule.code)
+            .unwrap_or_else(|| panic!("{} has no result", rule.code));
+        let expected = rule.expected_failing();
+        assert_eq!(res["failing"], expected, "{} {}: {res}", rule.resource, rule.code);
+        assert_eq!(
+            res["status"],
+            if expected > 0 { "fail" } else { "pass" },
+            "{}",
+            rule.code
+        );
+        if expected > 0 {
+            failing_rules += 1;
+        }
+    }
+    // Every planted defect has its rule.
+    let covered: std::collections::BTreeSet<usize> = ecogov::demo_quality::rules()
+        .iter()
+        .filter_map(|r| match r.finds {
+            ecogov::demo_quality::Finds::Defect(i) => Some(i),
+            ecogov::demo_quality::Finds::Rows(_) => None,
+        })
+        .collect();
+    let planted = ecogov::demo_source::defects().len();
+    assert_eq!(
+        covered.len() + 1,
+        planted,
+        "all but the stopped station (counted per station) by index"
+    );
+    let tickets = app
+        .ok(
+            &mgr,
+            "{ tickets(filter:{kinds:[QUALITY_ISSUE], search:\"（规则 \"}, first: 100){ edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(tickets["tickets"]["edges"].as_array().unwrap().len(), failing_rules);
+    app.stop().await;
+}

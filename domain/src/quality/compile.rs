@@ -232,8 +232,8 @@ pub enum RowCheck {
     CreditCode,
     /// Citizen ID with checksum and date.
     CitizenId,
-    /// Permit number (letter `P`).
-    PermitNumber,
+    /// Permit number with one of these identifier letters (empty: `P`).
+    PermitNumber(Vec<char>),
     /// Regular expression (unanchored search).
     Regex(String),
 }
@@ -244,7 +244,14 @@ impl RowCheck {
         Some(match self {
             RowCheck::CreditCode => Box::new(|v| CreditCode::parse(v).is_ok_and(|c| !c.is_suspect())),
             RowCheck::CitizenId => Box::new(|v| CitizenId::parse(v).is_ok()),
-            RowCheck::PermitNumber => Box::new(|v| PermitNumber::parse(v, PermitNumber::DEFAULT_LETTERS).is_ok()),
+            RowCheck::PermitNumber(letters) => {
+                let letters = if letters.is_empty() {
+                    PermitNumber::DEFAULT_LETTERS.to_vec()
+                } else {
+                    letters.clone()
+                };
+                Box::new(move |v| PermitNumber::parse(v, &letters).is_ok())
+            }
             RowCheck::Regex(p) => {
                 let re = regex::Regex::new(p).ok()?;
                 Box::new(move |v| re.is_match(v))
@@ -792,7 +799,7 @@ fn compile_validity(cx: &mut Ctx<'_>, rule: &Rule, column: &str, check: &Validit
     let row_check = match check {
         Validity::CreditCode => Some(RowCheck::CreditCode),
         Validity::CitizenId => Some(RowCheck::CitizenId),
-        Validity::PermitNumber => Some(RowCheck::PermitNumber),
+        Validity::PermitNumber { letters } => Some(RowCheck::PermitNumber(letters.clone())),
         Validity::Regex { pattern } if d == SourceKind::Sqlite => Some(RowCheck::Regex(pattern.clone())),
         _ => None,
     };
@@ -863,7 +870,7 @@ fn compile_validity(cx: &mut Ctx<'_>, rule: &Rule, column: &str, check: &Validit
             any_of(&c, parts)
         }
         // Handled as row passes above.
-        Validity::CreditCode | Validity::CitizenId | Validity::PermitNumber => Sql::new("1 = 0"),
+        Validity::CreditCode | Validity::CitizenId | Validity::PermitNumber { .. } => Sql::new("1 = 0"),
     };
     let checked = cx.non_null(column);
     let failing = cx.count_where(false, format!("{}:invalid", rule.id), &cond);
@@ -1198,9 +1205,11 @@ mod tests {
         let id = RowCheck::CitizenId.matcher().unwrap();
         assert!(id("11010519491231002X"));
         assert!(!id("110105194912310021"));
-        let permit = RowCheck::PermitNumber.matcher().unwrap();
+        let permit = RowCheck::PermitNumber(Vec::new()).matcher().unwrap();
         assert!(permit("91130200699229617X001P"));
         assert!(!permit("91130200699229617X001Q"));
+        let permit = RowCheck::PermitNumber(vec!['P', 'Q']).matcher().unwrap();
+        assert!(permit("91130200699229617X001Q") && !permit("91130200699229617X001R"));
         let re = RowCheck::Regex("^D[AW][0-9]{3}$".into()).matcher().unwrap();
         assert!(re("DW001") && !re("dw001"));
         assert!(RowCheck::Regex("([".into()).matcher().is_none());

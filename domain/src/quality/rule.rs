@@ -105,8 +105,13 @@ pub enum Validity {
     CreditCode,
     /// Citizen ID number (GB 11643-1999), checksum and date included.
     CitizenId,
-    /// Fixed pollution source / permit code (HJ 608-2017), letter `P`.
-    PermitNumber,
+    /// Fixed pollution source / permit code (HJ 608-2017): credit code, 3-digit sequence and an
+    /// identifier letter among `letters` (default `P`, the only one the standard confirms).
+    PermitNumber {
+        /// Allowed identifier letters (A-Z); empty: `P`.
+        #[serde(default)]
+        letters: Vec<char>,
+    },
     /// HJ 212-2017 value flag (`N`, `F`, `M`, `S`, `D`, `C`, `T`, `B`).
     Hj212Flag,
 }
@@ -460,7 +465,12 @@ fn validate_check(out: &mut Vec<Problem>, check: &Validity) {
                 out.push(problem("min", "最短长度不能大于最长长度"));
             }
         }
-        Validity::CreditCode | Validity::CitizenId | Validity::PermitNumber | Validity::Hj212Flag => {}
+        Validity::PermitNumber { letters } => {
+            if letters.iter().any(|c| !c.is_ascii_uppercase()) {
+                out.push(problem("letters", "标识字母须为 A-Z 大写字母"));
+            }
+        }
+        Validity::CreditCode | Validity::CitizenId | Validity::Hj212Flag => {}
     }
 }
 

@@ -50,6 +50,8 @@ pub const SAMPLE_LIMIT: u32 = 20;
 pub const MAX_RULES_PER_RESOURCE: u64 = 200;
 /// A run still `running` after this long was interrupted (process killed): it is marked `error`.
 pub const STALE_RUN_MINUTES: i64 = 60;
+/// Time limit of one table's inspection (every statement also has its own limit).
+pub const TABLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// Input for a rule.
 #[derive(Debug, Clone)]
@@ -805,7 +807,19 @@ pub async fn run_resource(
     let mut errors = Vec::new();
     let mut watermarks = Vec::new();
     for (bound, rules) in by_table {
-        let (results, wm, error) = run_table(core, &bound, &snap.fields, &rules, schedule.as_ref(), incremental).await;
+        let (results, wm, error) = match tokio::time::timeout(
+            TABLE_TIMEOUT,
+            run_table(core, &bound, &snap.fields, &rules, schedule.as_ref(), incremental),
+        )
+        .await
+        {
+            Ok(out) => out,
+            Err(_) => {
+                let msg = format!("巡检超时（超过 {} 分钟）", TABLE_TIMEOUT.as_secs() / 60);
+                let results = rules.iter().map(|r| error_result(&r.rule, msg.clone())).collect();
+                (results, None, Some(msg))
+            }
+        };
         if let Some(e) = error {
             errors.push(if bound.is_empty() { e } else { format!("{bound}：{e}") });
         }
