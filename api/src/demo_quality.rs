@@ -238,6 +238,8 @@ pub fn rules() -> Vec<DemoRule> {
             range("penalty_amount", Some(0.0), None),
             Defect(20),
         ),
+        // The planted drift: pm25 is required in the catalog, nullable in the table.
+        r(AIR, "schema-matches", Medium, json!({"kind": "schema"}), Rows(1)),
         // Nothing to find: these pass.
         r(
             AIR,

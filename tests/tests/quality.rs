@@ -753,3 +753,61 @@ async fn the_same_rules_give_the_same_metrics_on_postgres_and_mariadb_sources() 
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn incremental_schedules_inspect_only_rows_newer_than_the_last_watermark() {
+    let app = TestApp::spawn_with(Options {
+        workers: false,
+        ..Default::default()
+    })
+    .await;
+    let s = setup(&app).await;
+    app.ok(
+        &s.mgr,
+        CREATE_RULE,
+        json!({"i": rule(&s.resource, "pm25-null", "HIGH", json!({"kind": "completeness", "column": "pm25"}))}),
+    )
+    .await;
+    let set = "mutation($r:ID!,$i:QualityScheduleInput!){ setQualitySchedule(resourceId:$r, input:$i){ incremental watermarkColumn } }";
+    assert_eq!(
+        app.err(
+            Some(&s.mgr),
+            set,
+            json!({"r": s.resource, "i": {"cron": "0 * * * *", "incremental": true}})
+        )
+        .await,
+        "invalid_input",
+        "incremental needs a watermark column"
+    );
+    app.ok(
+        &s.mgr,
+        set,
+        json!({"r": s.resource, "i": {"cron": "0 * * * *", "incremental": true, "watermarkColumn": "observed_at", "firstRunAt": "2026-12-07T01:00:00Z"}}),
+    )
+    .await;
+    let latest = "query($r:ID!){ qualityRuns(resourceId:$r, first: 1){ edges { node { incremental results { checked failing } } } } }";
+    assert_eq!(quality::scan_due(&app.core).await.unwrap().runs, 1);
+    let first = app.ok(&s.mgr, latest, json!({"r": s.resource})).await["qualityRuns"]["edges"][0]["node"].clone();
+    assert_eq!(
+        first["results"][0],
+        json!({"checked": 6, "failing": 2}),
+        "no watermark yet: all rows"
+    );
+    let src = Database::connect(&s.source_url).await.unwrap();
+    src.execute_unprepared(
+        "INSERT INTO air VALUES ('4201A', '2026-12-07 02:00:00', NULL, '13812345678'), ('4202A', '2026-12-07 02:00:00', 12, '13987654321')",
+    )
+    .await
+    .unwrap();
+    src.close().await.unwrap();
+    app.clock.advance(chrono::Duration::hours(1));
+    assert_eq!(quality::scan_due(&app.core).await.unwrap().runs, 1);
+    let second = app.ok(&s.mgr, latest, json!({"r": s.resource})).await["qualityRuns"]["edges"][0]["node"].clone();
+    assert_eq!(second["incremental"], true);
+    assert_eq!(
+        second["results"][0],
+        json!({"checked": 2, "failing": 1}),
+        "only the two new rows"
+    );
+    app.stop().await;
+}

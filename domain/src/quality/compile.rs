@@ -778,6 +778,8 @@ fn compile_rule(cx: &mut Ctx<'_>, rule: &Rule, opts: &CompileOptions, now: Naive
             // Refused at save time already; never sent to the database.
             Err(e) => (Evaluation::Refused(e), None, None),
         },
+        // Compared with the catalog by the caller (schema drift), never compiled to SQL.
+        RuleKind::Schema => (Evaluation::Refused("表结构规则由目录比对执行".into()), None, None),
     }
 }
 

@@ -214,6 +214,9 @@ pub enum RuleKind {
         /// Largest tolerated relative difference, in percent.
         tolerance_percent: f64,
     },
+    /// The table still matches the catalog (columns, types, nullability): each difference is a
+    /// failing item. Evaluated by the service with the schema-drift comparison, not by SQL.
+    Schema,
     /// An admin's read-only query returning the failing rows, with `:name` parameters; `:run_time`
     /// (the run's time as a source wall-clock timestamp) and `:run_date` are always bound.
     CustomSql {
@@ -382,6 +385,7 @@ impl Rule {
                     out.push(problem("tolerance_percent", "容差须为非负数"));
                 }
             }
+            RuleKind::Schema => {}
             RuleKind::CustomSql { sql, params } => match ReadOnlyQuery::parse(sql) {
                 Err(e) => out.push(problem("sql", e)),
                 Ok(q) => {
@@ -421,7 +425,7 @@ impl Rule {
             | RuleKind::Validity { column, .. }
             | RuleKind::Referential { column, .. }
             | RuleKind::Consistency { column, .. } => Some(column),
-            RuleKind::Uniqueness { .. } | RuleKind::CustomSql { .. } => None,
+            RuleKind::Uniqueness { .. } | RuleKind::CustomSql { .. } | RuleKind::Schema => None,
         }
     }
 }

@@ -224,7 +224,11 @@ pub(crate) async fn find_source(core: &Core, src: &str, field: &'static str) -> 
 }
 
 /// Compares one bound table (`source.table`) with the catalog's fields.
-async fn compare_bound(core: &Core, fields: &[crate::catalog::model::FieldDraft], bound: &str) -> Result<Drift> {
+pub(crate) async fn compare_bound(
+    core: &Core,
+    fields: &[crate::catalog::model::FieldDraft],
+    bound: &str,
+) -> Result<Drift> {
     let (src, table) = bound
         .split_once('.')
         .ok_or_else(|| Error::invalid("table", "须为 数据源编码.表名"))?;

@@ -125,6 +125,7 @@ fn kind_str(k: &RuleKind) -> &'static str {
         RuleKind::Referential { .. } => "referential",
         RuleKind::Consistency { .. } => "consistency",
         RuleKind::CustomSql { .. } => "custom_sql",
+        RuleKind::Schema => "schema",
     }
 }
 
@@ -706,18 +707,74 @@ async fn run_table(
         name: table.to_owned(),
         columns: columns_of(fields),
     };
-    let defs: Vec<Rule> = rules.iter().map(|r| r.rule.clone()).collect();
+    let defs: Vec<Rule> = rules
+        .iter()
+        .filter(|r| r.rule.kind != RuleKind::Schema)
+        .map(|r| r.rule.clone())
+        .collect();
     let plan = compile(&qt, &defs, dialect, &opts);
     let out = execute_with_timeout(&db, &plan, SAMPLE_LIMIT, STATEMENT_TIMEOUT).await;
     let _ = db.close().await;
-    let errors: Vec<String> = out
-        .rules
+    // Schema rules: the catalog compared with the real table, once for all of them.
+    let mut schema = None;
+    let mut sql_results = out.rules.into_iter();
+    let mut results = Vec::with_capacity(rules.len());
+    for r in rules {
+        if r.rule.kind != RuleKind::Schema {
+            results.push(
+                sql_results
+                    .next()
+                    .unwrap_or_else(|| error_result(&r.rule, "规则未执行".into())),
+            );
+            continue;
+        }
+        if schema.is_none() {
+            schema = Some(datasource::compare_bound(core, fields, bound).await);
+        }
+        results.push(match &schema {
+            Some(Ok(d)) => schema_result(&r.rule, d, fields.len()),
+            Some(Err(e)) => error_result(&r.rule, e.user_message()),
+            None => error_result(&r.rule, "规则未执行".into()),
+        });
+    }
+    let errors: Vec<String> = results
         .iter()
         .filter(|r| r.status == Status::Error)
         .map(|r| format!("{}：{}", r.rule_id, r.note.as_deref().unwrap_or("执行出错")))
         .collect();
     let error = (!errors.is_empty()).then(|| errors.join("；"));
-    (out.rules, out.watermark, error)
+    (results, out.watermark, error)
+}
+
+/// A schema rule's result: each difference between the catalog and the table is a failing
+/// item out of the catalogued fields; the differences are the samples.
+fn schema_result(rule: &Rule, drift: &crate::catalog::drift::Drift, fields: usize) -> RuleResult {
+    let failing = drift.changes.len() as u64;
+    let checked = fields as u64;
+    let status = if rule.fail.exceeded(failing, checked) {
+        Status::Fail
+    } else if rule.warn.exceeded(failing, checked) {
+        Status::Warn
+    } else {
+        Status::Pass
+    };
+    RuleResult {
+        rule_id: rule.id.clone(),
+        severity: rule.severity,
+        checked,
+        failing,
+        percent: crate::quality::rule::percent(failing, checked),
+        status,
+        samples: drift
+            .changes
+            .iter()
+            .take(SAMPLE_LIMIT as usize)
+            .filter_map(|c| serde_json::to_value(c).ok())
+            .collect(),
+        failing_query: String::new(),
+        failing_params: Vec::new(),
+        note: (!drift.is_empty()).then(|| drift.summary_zh()),
+    }
 }
 
 /// Opens (or adds to) the collection-failure ticket of an unreachable source.
