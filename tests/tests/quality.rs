@@ -403,6 +403,10 @@ async fn failing_rules_open_one_ticket_each_and_rectification_is_verified_by_a_r
     let ticket_id = result(&run, "pm25-range")["ticketId"].clone();
     let t = app.ok(&s.mgr, &q::ticket(), json!({"id": ticket_id})).await["ticket"].clone();
     assert_eq!(t["kind"], "QUALITY_ISSUE");
+    assert_eq!(
+        t["department"]["name"], "大气环境处",
+        "the provider department answers for its data"
+    );
 
     // The loop: assign, start, submit with evidence.
     let act = |t: &Value, mut i: Value| {

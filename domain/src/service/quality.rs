@@ -1016,6 +1016,12 @@ fn quality_dedup_key(r: &catalog_resource::Model, rule: &quality_rule::Model) ->
 
 async fn open_quality_ticket(core: &Core, r: &catalog_resource::Model, o: &Outcome, run_id: i64) -> Result<i64> {
     let res = &o.result;
+    // The provider department answers for its data.
+    let department_id = crate::entity::department::Entity::find()
+        .filter(crate::entity::department::Column::Code.eq(r.department.clone()))
+        .one(&core.db)
+        .await?
+        .map(|d| d.id);
     let mut description = format!(
         "规则 {}（{}）未通过：检查 {} 行，不合格 {} 行（{:.2}%）。\n数据表：{}\n列出全部不合格记录的查询：\n{}",
         o.rule.row.code,
@@ -1045,7 +1051,7 @@ async fn open_quality_ticket(core: &Core, r: &catalog_resource::Model, o: &Outco
                 kind: "rule".into(),
                 id: o.rule.row.id.to_string(),
             }),
-            department_id: None,
+            department_id,
             detail: json!({
                 "run_id": run_id, "resource": r.code, "rule": o.rule.row.code, "bound_table": o.rule.row.bound_table,
                 "checked": res.checked, "failing": res.failing, "percent": res.percent,
