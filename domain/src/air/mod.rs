@@ -9,13 +9,16 @@
 //! - [`breakpoints`]: the HJ 633-2012 and HJ 633-2026 tables, [`AqiStandard::for_date`] /
 //!   [`AqiStandard::for_period_start`] (switch at 2026-03-01 00:00 Asia/Shanghai) and the
 //!   rounded-up IAQI with its special rules.
+//! - [`aqi`]: hourly and daily AQI, primary pollutant(s), 优 … 严重污染.
 //!
 //! Source of truth: `standards.md`, section “Air quality (in force since 2026-03-01)”; each
 //! submodule documents where it had to choose beyond that text.
 
+pub mod aqi;
 pub mod breakpoints;
 pub mod pollutant;
 
+pub use aqi::{Aqi, Category, DailyConcentrations, HourlyConcentrations};
 pub use breakpoints::{AqiStandard, Iaqi, SubIndex, sub_index};
 pub use pollutant::{Concentration, Metric, PerPollutant, Pollutant, PollutantSet};
 

@@ -1,6 +1,7 @@
 //! Tests of the air-quality rules, one module per submodule. Expected values are transcribed
 //! from the standards file again here, not read from the tables under test.
 
+mod aqi;
 mod breakpoints;
 
 use super::pollutant::Concentration;
@@ -11,4 +12,8 @@ fn c(v: f64) -> Concentration {
         Some(c) => c,
         None => panic!("invalid test concentration {v}"),
     }
+}
+
+fn some(v: f64) -> Option<Concentration> {
+    Some(c(v))
 }
