@@ -10,6 +10,7 @@
 //!   [`AqiStandard::for_period_start`] (switch at 2026-03-01 00:00 Asia/Shanghai) and the
 //!   rounded-up IAQI with its special rules.
 //! - [`aqi`]: hourly and daily AQI, primary pollutant(s), 优 … 严重污染.
+//! - [`validity`]: GB 3095-2026 table 4 and the O3 8-hour moving mean.
 //!
 //! Source of truth: `standards.md`, section “Air quality (in force since 2026-03-01)”; each
 //! submodule documents where it had to choose beyond that text.
@@ -17,6 +18,7 @@
 pub mod aqi;
 pub mod breakpoints;
 pub mod pollutant;
+pub mod validity;
 
 pub use aqi::{Aqi, Category, DailyConcentrations, HourlyConcentrations};
 pub use breakpoints::{AqiStandard, Iaqi, SubIndex, sub_index};

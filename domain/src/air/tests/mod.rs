@@ -3,6 +3,7 @@
 
 mod aqi;
 mod breakpoints;
+mod validity;
 
 use super::pollutant::Concentration;
 
