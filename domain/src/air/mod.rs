@@ -11,17 +11,21 @@
 //!   rounded-up IAQI with its special rules.
 //! - [`aqi`]: hourly and daily AQI, primary pollutant(s), 优 … 严重污染.
 //! - [`validity`]: GB 3095-2026 table 4 and the O3 8-hour moving mean.
+//! - [`consistency`]: reported AQI and primary pollutant against recomputed ones, with a Chinese
+//!   reason.
 //!
 //! Source of truth: `standards.md`, section “Air quality (in force since 2026-03-01)”; each
 //! submodule documents where it had to choose beyond that text.
 
 pub mod aqi;
 pub mod breakpoints;
+pub mod consistency;
 pub mod pollutant;
 pub mod validity;
 
 pub use aqi::{Aqi, Category, DailyConcentrations, HourlyConcentrations};
 pub use breakpoints::{AqiStandard, Iaqi, SubIndex, sub_index};
+pub use consistency::{Consistency, Reported, check, check_daily, check_hourly};
 pub use pollutant::{Concentration, Metric, PerPollutant, Pollutant, PollutantSet};
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 mod aqi;
 mod breakpoints;
+mod consistency;
 mod validity;
 
 use super::pollutant::Concentration;
