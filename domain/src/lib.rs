@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod air;
 pub mod blob;
 pub mod calendar;
 pub mod catalog;
