@@ -106,13 +106,13 @@ pub async fn execute_with_timeout(
     let aggregates = async {
         let mut out = Vec::with_capacity(plan.aggregates.len());
         for q in &plan.aggregates {
-            out.push(runner.counts(q).await);
+            out.push(runner.counts(q, Session::Plain).await);
         }
         out
     };
     // The rules' own statements (duplicates, references, row passes, comparisons) need nothing
     // from the aggregate pass: they run alongside it on the rest of the pool.
-    let own: Vec<_> = plan.rules.iter().map(|r| runner.own(r)).collect();
+    let own: Vec<_> = plan.rules.iter().map(|r| runner.own(plan, r, sample_limit)).collect();
     let own = futures::stream::iter(own)
         .buffered(width.saturating_sub(1).max(1))
         .collect::<Vec<_>>();
@@ -132,7 +132,7 @@ pub async fn execute_with_timeout(
     let rules: Vec<RuleResult> = futures::stream::iter(pending).buffered(width).collect().await;
     let watermark = match &plan.watermark {
         Some(q) => runner
-            .rows(q)
+            .rows(q, Session::Plain)
             .await
             .ok()
             .and_then(|rows| rows.first().and_then(|r| text_at(r, 0)))
@@ -185,6 +185,19 @@ struct Runner<'a> {
 
 type Counts = Result<Vec<i64>, String>;
 
+/// Session settings a statement runs under (PostgreSQL; the other dialects ignore them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Session {
+    /// The time limit and the source's zone.
+    Plain,
+    /// The same, grouping every key of a large table: by sorting, with room to sort in memory.
+    /// Nearly every key is distinct, so a hash table would hold the whole table and spill.
+    Grouping,
+}
+
+/// Work memory of a [`Session::Grouping`] statement (PostgreSQL's default is 4 MB).
+const GROUPING_WORK_MEM: &str = "64MB";
+
 /// Evaluated counts of one rule before thresholds.
 struct Measured {
     checked: u64,
@@ -211,7 +224,7 @@ enum Own {
 
 impl Runner<'_> {
     /// Runs one statement under the time limit, read-only where the dialect allows.
-    async fn rows(&self, q: &Query) -> Result<Vec<QueryResult>, String> {
+    async fn rows(&self, q: &Query, session: Session) -> Result<Vec<QueryResult>, String> {
         let values: Vec<sea_orm::Value> = q.values.iter().map(Bound::to_value).collect();
         let ms = self.limit.as_millis();
         let work = async {
@@ -231,6 +244,11 @@ impl Runner<'_> {
                     // parsed as a time zone, so it has no quote to escape.
                     if let Some(tz) = self.tz {
                         set.push_str(&format!("; SET LOCAL TIME ZONE '{}'", tz.name()));
+                    }
+                    if session == Session::Grouping {
+                        set.push_str(&format!(
+                            "; SET LOCAL enable_hashagg = off; SET LOCAL work_mem = '{GROUPING_WORK_MEM}'"
+                        ));
                     }
                     txn.execute_unprepared(&set).await.map_err(|e| e.to_string())?;
                     let stmt = Statement::from_sql_and_values(self.db.get_database_backend(), &q.sql, values);
@@ -265,8 +283,8 @@ impl Runner<'_> {
     }
 
     /// One row of integer counts.
-    async fn counts(&self, q: &Query) -> Counts {
-        let rows = self.rows(q).await?;
+    async fn counts(&self, q: &Query, session: Session) -> Counts {
+        let rows = self.rows(q, session).await?;
         let Some(row) = rows.first() else {
             return Err("聚合查询没有返回行".to_owned());
         };
@@ -280,7 +298,7 @@ impl Runner<'_> {
     }
 
     /// Runs the statements a rule needs besides the aggregate pass.
-    async fn own(&self, r: &CompiledRule) -> Result<Own, String> {
+    async fn own(&self, plan: &Plan, r: &CompiledRule, sample_limit: u32) -> Result<Own, String> {
         let failing = |v: i64| u64::try_from(v).unwrap_or(0);
         match &r.evaluation {
             Evaluation::Counts { .. }
@@ -288,17 +306,56 @@ impl Runner<'_> {
             | Evaluation::Volume { .. }
             | Evaluation::Refused(_) => Ok(Own::Nothing),
             Evaluation::Statement { count, .. } => {
-                let n = self.counts(count).await?.first().copied().ok_or("计数查询没有返回值")?;
+                let n = self
+                    .counts(count, Session::Plain)
+                    .await?
+                    .first()
+                    .copied()
+                    .ok_or("计数查询没有返回值")?;
                 Ok(Own::Failing {
                     failing: failing(n),
                     samples: None,
+                })
+            }
+            Evaluation::Duplicates {
+                count, sampled, limits, ..
+            } => {
+                if sample_limit == 0 {
+                    let n = self
+                        .counts(count, Session::Grouping)
+                        .await?
+                        .first()
+                        .copied()
+                        .ok_or("计数查询没有返回值")?;
+                    return Ok(Own::Failing {
+                        failing: failing(n),
+                        samples: None,
+                    });
+                }
+                let mut q = sampled.clone();
+                for &at in limits {
+                    if let Some(v) = q.values.get_mut(at) {
+                        *v = Bound::Int(i64::from(sample_limit));
+                    }
+                }
+                let rows = self.rows(&q, Session::Grouping).await?;
+                let first = rows.first().ok_or("计数查询没有返回值")?;
+                let n = first
+                    .try_get_by_index::<Option<i64>>(0)
+                    .map_err(|e| e.to_string())?
+                    .unwrap_or(0);
+                // Column 1 marks a sample row; the projection follows.
+                let sampled: Vec<QueryResult> = rows.into_iter().filter(|row| text_at(row, 1).is_some()).collect();
+                Ok(Own::Failing {
+                    failing: failing(n),
+                    samples: Some(sample_values(plan, &sampled, true, 2)?),
                 })
             }
             Evaluation::Consistency {
                 compare,
                 tolerance_percent,
             } => {
-                let rows = self.rows(compare).await?;
+                let rows = self.rows(compare, Session::Plain).await?;
                 let row = rows.first().ok_or("比对查询没有返回行")?;
                 let num = |i| -> Result<Option<f64>, String> {
                     text_at(row, i)
@@ -402,7 +459,7 @@ impl Runner<'_> {
                     q.limited(self.d, pass.batch)
                 }
             };
-            let rows = self.rows(&q).await?;
+            let rows = self.rows(&q, Session::Plain).await?;
             for row in &rows {
                 let value = text_at(row, 0).unwrap_or_default();
                 let n = u64::try_from(row.try_get_by_index::<i64>(1).map_err(|e| e.to_string())?).unwrap_or(0);
@@ -461,7 +518,7 @@ impl Runner<'_> {
         limit: u32,
         projected: bool,
     ) -> Result<Vec<serde_json::Value>, String> {
-        let rows = self.rows(&q.limited(self.d, limit)).await?;
+        let rows = self.rows(&q.limited(self.d, limit), Session::Plain).await?;
         sample_values(plan, &rows, projected, 0)
     }
 }
@@ -502,7 +559,7 @@ fn measure(r: &CompiledRule, aggregates: &[Counts], own: Result<Own, String>) ->
             m.note = Some(format!("窗口内 {cur} 行，上一窗口 {prev} 行"));
             Ok(m)
         }
-        Evaluation::Statement { checked, .. } => {
+        Evaluation::Statement { checked, .. } | Evaluation::Duplicates { checked, .. } => {
             let checked = metric(*checked)?;
             match own? {
                 Own::Failing { failing, samples } => Ok(Measured {
