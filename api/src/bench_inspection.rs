@@ -261,6 +261,10 @@ async fn run(url: &str, rows: u64) -> anyhow::Result<String> {
     {
         anyhow::bail!("rule {} could not run: {:?}", bad.rule_id, bad.note);
     }
+    // The timing counts only if every failing rule came with its failing-row samples.
+    if let Some(bare) = result.rules.iter().find(|r| r.failing > 0 && r.samples.is_empty()) {
+        anyhow::bail!("rule {} failed without samples: {:?}", bare.rule_id, bare.note);
+    }
 
     let t2 = Instant::now();
     let expected = floor(&db, now).await?;

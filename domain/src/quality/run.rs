@@ -96,21 +96,43 @@ pub async fn execute_with_timeout(
         limit,
         tz: plan.source_tz.parse::<Tz>().ok(),
     };
-    let mut aggregates = Vec::with_capacity(plan.aggregates.len());
-    for q in &plan.aggregates {
-        aggregates.push(runner.counts(q).await);
-    }
-    // The rules' own statements (duplicates, references, samples) are independent: run a few
-    // at once on the source's small pool; results keep the plan's order.
+    // SQLite has one connection: a second statement in flight would only wait for it, and
+    // could time out waiting behind a long one.
+    let width = if plan.dialect == SourceKind::Sqlite {
+        1
+    } else {
+        CONCURRENCY
+    };
+    let aggregates = async {
+        let mut out = Vec::with_capacity(plan.aggregates.len());
+        for q in &plan.aggregates {
+            out.push(runner.counts(q, Session::Plain).await);
+        }
+        out
+    };
+    // The rules' own statements (duplicates, references, row passes, comparisons) need nothing
+    // from the aggregate pass: they run alongside it on the rest of the pool.
+    let own: Vec<_> = plan.rules.iter().map(|r| runner.own(plan, r, sample_limit)).collect();
+    let own = futures::stream::iter(own)
+        .buffered(width.saturating_sub(1).max(1))
+        .collect::<Vec<_>>();
+    let (aggregates, own) = if width == 1 {
+        let aggregates = aggregates.await;
+        (aggregates, own.await)
+    } else {
+        futures::join!(aggregates, own)
+    };
+    // Then thresholds and the samples of failing rules; results keep the plan's order.
     let pending: Vec<_> = plan
         .rules
         .iter()
-        .map(|r| runner.rule(plan, r, &aggregates, sample_limit))
+        .zip(own)
+        .map(|(r, own)| runner.rule(plan, r, &aggregates, own, sample_limit))
         .collect();
-    let rules: Vec<RuleResult> = futures::stream::iter(pending).buffered(CONCURRENCY).collect().await;
+    let rules: Vec<RuleResult> = futures::stream::iter(pending).buffered(width).collect().await;
     let watermark = match &plan.watermark {
         Some(q) => runner
-            .rows(q)
+            .rows(q, Session::Plain)
             .await
             .ok()
             .and_then(|rows| rows.first().and_then(|r| text_at(r, 0)))
@@ -163,18 +185,46 @@ struct Runner<'a> {
 
 type Counts = Result<Vec<i64>, String>;
 
+/// Session settings a statement runs under (PostgreSQL; the other dialects ignore them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Session {
+    /// The time limit and the source's zone.
+    Plain,
+    /// The same, grouping every key of a large table: by sorting, with room to sort in memory.
+    /// Nearly every key is distinct, so a hash table would hold the whole table and spill.
+    Grouping,
+}
+
+/// Work memory of a [`Session::Grouping`] statement (PostgreSQL's default is 4 MB).
+const GROUPING_WORK_MEM: &str = "64MB";
+
 /// Evaluated counts of one rule before thresholds.
 struct Measured {
     checked: u64,
     failing: u64,
     failing_query: Option<Query>,
     sample_query: Option<Query>,
+    /// Samples already taken by the statement that counted.
+    samples: Option<Vec<serde_json::Value>>,
     note: Option<String>,
+}
+
+/// What a rule's own statements found before the aggregate pass is known.
+enum Own {
+    /// The rule is measured from the aggregates alone.
+    Nothing,
+    /// Its failing count, with samples when the counting statement took them.
+    Failing {
+        failing: u64,
+        samples: Option<Vec<serde_json::Value>>,
+    },
+    /// Measured by its own statements alone (comparisons, row passes).
+    Measured(Measured),
 }
 
 impl Runner<'_> {
     /// Runs one statement under the time limit, read-only where the dialect allows.
-    async fn rows(&self, q: &Query) -> Result<Vec<QueryResult>, String> {
+    async fn rows(&self, q: &Query, session: Session) -> Result<Vec<QueryResult>, String> {
         let values: Vec<sea_orm::Value> = q.values.iter().map(Bound::to_value).collect();
         let ms = self.limit.as_millis();
         let work = async {
@@ -185,18 +235,22 @@ impl Runner<'_> {
                         .begin_with_config(None, Some(AccessMode::ReadOnly))
                         .await
                         .map_err(|e| e.to_string())?;
-                    // A number we computed, not input: safe to format.
-                    txn.execute_unprepared(&format!("SET LOCAL statement_timeout = {ms}"))
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    // A number we computed, not input: safe to format. JIT compilation is off:
+                    // on a large table PostgreSQL inlines and optimises for a second or more,
+                    // longer than it then saves on these simple expressions.
+                    let mut set = format!("SET LOCAL statement_timeout = {ms}; SET LOCAL jit = off");
                     // Cutoffs are bound as the source's local wall time; in the source's zone,
                     // PostgreSQL compares them rightly with `timestamptz` columns too. The name
                     // parsed as a time zone, so it has no quote to escape.
                     if let Some(tz) = self.tz {
-                        txn.execute_unprepared(&format!("SET LOCAL TIME ZONE '{}'", tz.name()))
-                            .await
-                            .map_err(|e| e.to_string())?;
+                        set.push_str(&format!("; SET LOCAL TIME ZONE '{}'", tz.name()));
                     }
+                    if session == Session::Grouping {
+                        set.push_str(&format!(
+                            "; SET LOCAL enable_hashagg = off; SET LOCAL work_mem = '{GROUPING_WORK_MEM}'"
+                        ));
+                    }
+                    txn.execute_unprepared(&set).await.map_err(|e| e.to_string())?;
                     let stmt = Statement::from_sql_and_values(self.db.get_database_backend(), &q.sql, values);
                     let rows = txn.query_all_raw(stmt).await.map_err(|e| e.to_string());
                     // Nothing was written; ending the transaction either way is fine.
@@ -229,8 +283,8 @@ impl Runner<'_> {
     }
 
     /// One row of integer counts.
-    async fn counts(&self, q: &Query) -> Counts {
-        let rows = self.rows(q).await?;
+    async fn counts(&self, q: &Query, session: Session) -> Counts {
+        let rows = self.rows(q, session).await?;
         let Some(row) = rows.first() else {
             return Err("聚合查询没有返回行".to_owned());
         };
@@ -243,8 +297,106 @@ impl Runner<'_> {
             .collect()
     }
 
-    async fn rule(&self, plan: &Plan, r: &CompiledRule, aggregates: &[Counts], sample_limit: u32) -> RuleResult {
-        let measured = self.measure(r, aggregates).await;
+    /// Runs the statements a rule needs besides the aggregate pass.
+    async fn own(&self, plan: &Plan, r: &CompiledRule, sample_limit: u32) -> Result<Own, String> {
+        let failing = |v: i64| u64::try_from(v).unwrap_or(0);
+        match &r.evaluation {
+            Evaluation::Counts { .. }
+            | Evaluation::Timeliness { .. }
+            | Evaluation::Volume { .. }
+            | Evaluation::Refused(_) => Ok(Own::Nothing),
+            Evaluation::Statement { count, .. } => {
+                let n = self
+                    .counts(count, Session::Plain)
+                    .await?
+                    .first()
+                    .copied()
+                    .ok_or("计数查询没有返回值")?;
+                Ok(Own::Failing {
+                    failing: failing(n),
+                    samples: None,
+                })
+            }
+            Evaluation::Duplicates {
+                count, sampled, limits, ..
+            } => {
+                if sample_limit == 0 {
+                    let n = self
+                        .counts(count, Session::Grouping)
+                        .await?
+                        .first()
+                        .copied()
+                        .ok_or("计数查询没有返回值")?;
+                    return Ok(Own::Failing {
+                        failing: failing(n),
+                        samples: None,
+                    });
+                }
+                let mut q = sampled.clone();
+                for &at in limits {
+                    if let Some(v) = q.values.get_mut(at) {
+                        *v = Bound::Int(i64::from(sample_limit));
+                    }
+                }
+                let rows = self.rows(&q, Session::Grouping).await?;
+                let first = rows.first().ok_or("计数查询没有返回值")?;
+                let n = first
+                    .try_get_by_index::<Option<i64>>(0)
+                    .map_err(|e| e.to_string())?
+                    .unwrap_or(0);
+                // Column 1 marks a sample row; the projection follows.
+                let sampled: Vec<QueryResult> = rows.into_iter().filter(|row| text_at(row, 1).is_some()).collect();
+                Ok(Own::Failing {
+                    failing: failing(n),
+                    samples: Some(sample_values(plan, &sampled, true, 2)?),
+                })
+            }
+            Evaluation::Consistency {
+                compare,
+                tolerance_percent,
+            } => {
+                let rows = self.rows(compare, Session::Plain).await?;
+                let row = rows.first().ok_or("比对查询没有返回行")?;
+                let num = |i| -> Result<Option<f64>, String> {
+                    text_at(row, i)
+                        .map(|t| t.trim().parse::<f64>().map_err(|_| format!("聚合值不是数字：{t}")))
+                        .transpose()
+                };
+                let (a, b) = (num(0)?, num(1)?);
+                let differs = match (a, b) {
+                    (None, None) => false,
+                    (Some(a), Some(b)) => {
+                        let base = a.abs().max(b.abs());
+                        base > 0.0 && (a - b).abs() * 100.0 / base > *tolerance_percent
+                    }
+                    _ => true,
+                };
+                Ok(Own::Measured(Measured {
+                    checked: 1,
+                    failing: u64::from(differs),
+                    failing_query: r.failing.clone(),
+                    sample_query: r.sample.clone(),
+                    samples: None,
+                    note: Some(format!(
+                        "本表 {}，对方 {}",
+                        a.map_or("空".to_owned(), |v| v.to_string()),
+                        b.map_or("空".to_owned(), |v| v.to_string())
+                    )),
+                }))
+            }
+            Evaluation::RowPass(pass) => self.row_pass(pass).await.map(Own::Measured),
+        }
+    }
+
+    async fn rule(
+        &self,
+        plan: &Plan,
+        r: &CompiledRule,
+        aggregates: &[Counts],
+        own: Result<Own, String>,
+        sample_limit: u32,
+    ) -> RuleResult {
+        let measured = measure(r, aggregates, own);
         let rule = &r.rule;
         match measured {
             Err(e) => error_result(rule, e),
@@ -258,7 +410,9 @@ impl Runner<'_> {
                 };
                 let mut samples = Vec::new();
                 let mut note = m.note;
-                if m.failing > 0
+                if let Some(taken) = m.samples {
+                    samples = taken;
+                } else if m.failing > 0
                     && sample_limit > 0
                     && let Some(q) = &m.sample_query
                 {
@@ -287,78 +441,6 @@ impl Runner<'_> {
         }
     }
 
-    async fn measure(&self, r: &CompiledRule, aggregates: &[Counts]) -> Result<Measured, String> {
-        let metric = |m: MetricRef| -> Result<u64, String> {
-            let stmt = aggregates.get(m.stmt).ok_or("缺少聚合语句")?;
-            let v = stmt
-                .as_ref()
-                .map_err(Clone::clone)?
-                .get(m.col)
-                .copied()
-                .ok_or("缺少聚合列")?;
-            Ok(u64::try_from(v).unwrap_or(0))
-        };
-        let plain = |checked, failing| Measured {
-            checked,
-            failing,
-            failing_query: r.failing.clone(),
-            sample_query: r.sample.clone(),
-            note: None,
-        };
-        match &r.evaluation {
-            Evaluation::Counts { checked, failing } => Ok(plain(metric(*checked)?, metric(*failing)?)),
-            Evaluation::Timeliness { fresh } => Ok(plain(1, u64::from(metric(*fresh)? == 0))),
-            Evaluation::Volume {
-                current,
-                previous,
-                min_rows,
-                max_change_percent,
-            } => {
-                let (cur, prev) = (metric(*current)?, metric(*previous)?);
-                let too_few = min_rows.is_some_and(|m| cur < m);
-                let changed = max_change_percent.is_some_and(|max| prev > 0 && percent(cur.abs_diff(prev), prev) > max);
-                let mut m = plain(1, u64::from(too_few || changed));
-                m.note = Some(format!("窗口内 {cur} 行，上一窗口 {prev} 行"));
-                Ok(m)
-            }
-            Evaluation::Statement { checked, count } => {
-                let checked = metric(*checked)?;
-                let failing = self.counts(count).await?.first().copied().ok_or("计数查询没有返回值")?;
-                Ok(plain(checked, u64::try_from(failing).unwrap_or(0)))
-            }
-            Evaluation::Consistency {
-                compare,
-                tolerance_percent,
-            } => {
-                let rows = self.rows(compare).await?;
-                let row = rows.first().ok_or("比对查询没有返回行")?;
-                let num = |i| -> Result<Option<f64>, String> {
-                    text_at(row, i)
-                        .map(|t| t.trim().parse::<f64>().map_err(|_| format!("聚合值不是数字：{t}")))
-                        .transpose()
-                };
-                let (a, b) = (num(0)?, num(1)?);
-                let differs = match (a, b) {
-                    (None, None) => false,
-                    (Some(a), Some(b)) => {
-                        let base = a.abs().max(b.abs());
-                        base > 0.0 && (a - b).abs() * 100.0 / base > *tolerance_percent
-                    }
-                    _ => true,
-                };
-                let mut m = plain(1, u64::from(differs));
-                m.note = Some(format!(
-                    "本表 {}，对方 {}",
-                    a.map_or("空".to_owned(), |v| v.to_string()),
-                    b.map_or("空".to_owned(), |v| v.to_string())
-                ));
-                Ok(m)
-            }
-            Evaluation::RowPass(pass) => self.row_pass(pass).await,
-            Evaluation::Refused(e) => Err(format!("规则无效：{e}")),
-        }
-    }
-
     /// Counts every row by distinct value in keyset-paged batches, checking each value in Rust.
     async fn row_pass(&self, pass: &RowPass) -> Result<Measured, String> {
         let matcher = pass.check.matcher().ok_or("正则表达式无效")?;
@@ -377,7 +459,7 @@ impl Runner<'_> {
                     q.limited(self.d, pass.batch)
                 }
             };
-            let rows = self.rows(&q).await?;
+            let rows = self.rows(&q, Session::Plain).await?;
             for row in &rows {
                 let value = text_at(row, 0).unwrap_or_default();
                 let n = u64::try_from(row.try_get_by_index::<i64>(1).map_err(|e| e.to_string())?).unwrap_or(0);
@@ -421,6 +503,7 @@ impl Runner<'_> {
             failing,
             failing_query: Some(with_list(&pass.failing_prefix)),
             sample_query: Some(with_list(&pass.sample_prefix)),
+            samples: None,
             note: (!listed_all)
                 .then(|| format!("失败值超过 {MAX_LISTED_VALUES} 个，失败行查询只列出前 {MAX_LISTED_VALUES} 个")),
         })
@@ -435,45 +518,110 @@ impl Runner<'_> {
         limit: u32,
         projected: bool,
     ) -> Result<Vec<serde_json::Value>, String> {
-        let rows = self.rows(&q.limited(self.d, limit)).await?;
-        let masks = |name: &str| -> Option<MaskRule> {
-            plan.sample_columns
-                .iter()
-                .find(|(n, _)| n == name)
-                .and_then(|(_, m)| *m)
-        };
-        let mut out = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let mut map = serde_json::Map::new();
-            if projected {
-                for (i, (name, m)) in plan.sample_columns.iter().enumerate() {
-                    let v = text_at(row, i).map(|t| match m {
-                        Some(rule) => mask(&t, *rule),
-                        None => t,
-                    });
-                    map.insert(
-                        name.clone(),
-                        v.map_or(serde_json::Value::Null, serde_json::Value::String),
-                    );
-                }
-            } else {
-                let json = serde_json::Value::from_query_result(row, "").map_err(|e| e.to_string())?;
-                if let serde_json::Value::Object(fields) = json {
-                    for (name, v) in fields {
-                        let v = match (masks(&name), v) {
-                            (_, serde_json::Value::Null) => serde_json::Value::Null,
-                            (Some(rule), serde_json::Value::String(s)) => mask(&s, rule).into(),
-                            (Some(rule), other) => mask(&other.to_string(), rule).into(),
-                            (None, other) => other,
-                        };
-                        map.insert(name, v);
-                    }
+        let rows = self.rows(&q.limited(self.d, limit), Session::Plain).await?;
+        sample_values(plan, &rows, projected, 0)
+    }
+}
+
+/// A rule's counts from the aggregates and its own statements' results.
+fn measure(r: &CompiledRule, aggregates: &[Counts], own: Result<Own, String>) -> Result<Measured, String> {
+    let metric = |m: MetricRef| -> Result<u64, String> {
+        let stmt = aggregates.get(m.stmt).ok_or("缺少聚合语句")?;
+        let v = stmt
+            .as_ref()
+            .map_err(Clone::clone)?
+            .get(m.col)
+            .copied()
+            .ok_or("缺少聚合列")?;
+        Ok(u64::try_from(v).unwrap_or(0))
+    };
+    let plain = |checked, failing| Measured {
+        checked,
+        failing,
+        failing_query: r.failing.clone(),
+        sample_query: r.sample.clone(),
+        samples: None,
+        note: None,
+    };
+    match &r.evaluation {
+        Evaluation::Counts { checked, failing } => Ok(plain(metric(*checked)?, metric(*failing)?)),
+        Evaluation::Timeliness { fresh } => Ok(plain(1, u64::from(metric(*fresh)? == 0))),
+        Evaluation::Volume {
+            current,
+            previous,
+            min_rows,
+            max_change_percent,
+        } => {
+            let (cur, prev) = (metric(*current)?, metric(*previous)?);
+            let too_few = min_rows.is_some_and(|m| cur < m);
+            let changed = max_change_percent.is_some_and(|max| prev > 0 && percent(cur.abs_diff(prev), prev) > max);
+            let mut m = plain(1, u64::from(too_few || changed));
+            m.note = Some(format!("窗口内 {cur} 行，上一窗口 {prev} 行"));
+            Ok(m)
+        }
+        Evaluation::Statement { checked, .. } | Evaluation::Duplicates { checked, .. } => {
+            let checked = metric(*checked)?;
+            match own? {
+                Own::Failing { failing, samples } => Ok(Measured {
+                    samples,
+                    ..plain(checked, failing)
+                }),
+                _ => Err("缺少计数结果".to_owned()),
+            }
+        }
+        Evaluation::Consistency { .. } | Evaluation::RowPass(_) => match own? {
+            Own::Measured(m) => Ok(m),
+            _ => Err("缺少计数结果".to_owned()),
+        },
+        Evaluation::Refused(e) => Err(format!("规则无效：{e}")),
+    }
+}
+
+/// Sample rows as JSON, masked; `projected` rows carry the plan's sample columns in order from
+/// column `offset` on.
+fn sample_values(
+    plan: &Plan,
+    rows: &[QueryResult],
+    projected: bool,
+    offset: usize,
+) -> Result<Vec<serde_json::Value>, String> {
+    let masks = |name: &str| -> Option<MaskRule> {
+        plan.sample_columns
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, m)| *m)
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut map = serde_json::Map::new();
+        if projected {
+            for (i, (name, m)) in plan.sample_columns.iter().enumerate() {
+                let v = text_at(row, offset + i).map(|t| match m {
+                    Some(rule) => mask(&t, *rule),
+                    None => t,
+                });
+                map.insert(
+                    name.clone(),
+                    v.map_or(serde_json::Value::Null, serde_json::Value::String),
+                );
+            }
+        } else {
+            let json = serde_json::Value::from_query_result(row, "").map_err(|e| e.to_string())?;
+            if let serde_json::Value::Object(fields) = json {
+                for (name, v) in fields {
+                    let v = match (masks(&name), v) {
+                        (_, serde_json::Value::Null) => serde_json::Value::Null,
+                        (Some(rule), serde_json::Value::String(s)) => mask(&s, rule).into(),
+                        (Some(rule), other) => mask(&other.to_string(), rule).into(),
+                        (None, other) => other,
+                    };
+                    map.insert(name, v);
                 }
             }
-            out.push(serde_json::Value::Object(map));
         }
-        Ok(out)
+        out.push(serde_json::Value::Object(map));
     }
+    Ok(out)
 }
 
 fn error_result(rule: &Rule, e: String) -> RuleResult {

@@ -405,6 +405,30 @@ async fn story(db: DatabaseConnection, kind: SourceKind, t: String, stations: St
     let credit = &by_id("credit").samples[0];
     assert_eq!(credit["credit_code"], "91**************44", "{credit}");
 
+    // Duplicates take their samples in the statement that counts them: the rows of the first
+    // duplicated key (station 42010000 at 20:00, twice). Without samples, the count alone.
+    let key = by_id("key");
+    for sample in &key.samples {
+        assert_eq!(sample["station_code"], "42010000", "{kind:?} {sample}");
+        assert!(
+            sample["observed_at"]
+                .as_str()
+                .unwrap()
+                .starts_with("2026-01-01 20:00:00"),
+            "{kind:?} {sample}"
+        );
+    }
+    let unsampled = execute(&db, &plan, 0).await;
+    for (with, without) in result.rules.iter().zip(&unsampled.rules) {
+        assert_eq!(
+            (without.checked, without.failing, without.status),
+            (with.checked, with.failing, with.status),
+            "{kind:?} {}",
+            with.rule_id
+        );
+        assert!(without.samples.is_empty(), "{kind:?} {}", with.rule_id);
+    }
+
     // Row passes page through the distinct values in keyset batches: tiny batches, same counts.
     let mut paged = compile(&table, &rules, kind, &options());
     for r in &mut paged.rules {
