@@ -86,12 +86,14 @@ pub fn generate(stations: usize, days: usize, seed: u64) -> Synthetic {
     let mut removed_hours = BTreeMap::new();
     for s in 0..stations {
         let station = StationId(format!("S{:05}", 58_000 + s));
-        let mut extremes = super::PerElement::default();
-        extremes.temperature = Some(Range { min: -15.0, max: 42.0 });
-        extremes.pressure = Some(Range {
-            min: 980.0,
-            max: 1045.0,
-        });
+        let extremes = super::PerElement {
+            temperature: Some(Range { min: -15.0, max: 42.0 }),
+            pressure: Some(Range {
+                min: 980.0,
+                max: 1045.0,
+            }),
+            ..super::PerElement::default()
+        };
         config.stations.insert(
             station.clone(),
             StationConfig {

@@ -1,4 +1,5 @@
 //! Hand-made cases at every threshold, and the planted-defect data set.
+#![expect(clippy::unwrap_used, reason = "tests")]
 
 use std::collections::{BTreeMap, BTreeSet};
 
