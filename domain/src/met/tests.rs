@@ -90,6 +90,11 @@ fn station_extremes_are_per_station_and_suspect() {
     assert_eq!(single(&eng, T, -5.1), (QcFlag::Suspect, Some(Check::StationExtreme)));
     // Worst flag wins: beyond the climatological limit too, the value is wrong.
     assert_eq!(single(&eng, T, 60.5), (QcFlag::Wrong, Some(Check::ClimateLimit)));
+    // Equal flags keep the earlier check's reason: 20 -> 38.5 is also a step, but the
+    // extreme (stage 1) named it first.
+    let r = run(&eng, &temps(&[20.0, 38.5, 20.0]));
+    assert_eq!(flag(&r, 1, T), (QcFlag::Suspect, Some(Check::StationExtreme)));
+    assert_eq!(flag(&r, 2, T), OK);
     // Another station has no extremes.
     let other = StationSeries::new(
         StationId::parse("58238").unwrap(),
