@@ -3,6 +3,7 @@
 pub mod app;
 pub mod bench;
 pub mod bench_inspection;
+pub mod bench_metqc;
 pub mod bootstrap;
 pub mod db;
 pub mod demo_quality;

@@ -120,6 +120,12 @@ enum BenchCommand {
         #[arg(long, default_value_t = 5_000_000)]
         rows: u64,
     },
+    /// Meteorological QC: hourly observations through every check per second on one core
+    /// (target >= 1,000,000/s), on generated data with planted defects.
+    Metqc {
+        #[arg(long, default_value_t = 1_000_000)]
+        observations: usize,
+    },
     /// Ticket transitions per second (audit and outbox included) next to pgbench simple-update.
     /// Needs the global `--database-url postgres://...` (a server where it may create databases).
     Transitions {
@@ -205,6 +211,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     .ok_or_else(|| anyhow::anyhow!("bench inspection needs --database-url postgres://..."))?;
                 ecogov::bench_inspection::inspection(url, *rows).await?
             }
+            BenchCommand::Metqc { observations } => ecogov::bench_metqc::metqc(*observations)?,
             BenchCommand::Transitions { seconds, clients } => {
                 let url = cli
                     .database_url

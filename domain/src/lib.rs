@@ -8,6 +8,7 @@ pub mod entity;
 pub mod error;
 pub mod hashchain;
 pub mod ident;
+pub mod met;
 pub mod password;
 pub mod quality;
 pub mod role;
