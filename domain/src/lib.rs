@@ -11,6 +11,7 @@ pub mod ident;
 pub mod met;
 pub mod password;
 pub mod quality;
+pub mod reconciliation;
 pub mod role;
 pub mod secretbox;
 pub mod sensitivity;
