@@ -198,6 +198,9 @@ fn thing_name(what: &str) -> &'static str {
         "quality_rule" => "质量规则",
         "quality_rule_code" => "质量规则编码",
         "quality_run" => "质量巡检记录",
+        "reconciliation" => "对账",
+        "reconciliation_code" => "对账编码",
+        "reconciliation_run" => "对账记录",
         _ => "对象",
     }
 }

@@ -15,6 +15,7 @@ pub mod datasource;
 pub mod directory;
 pub mod notify;
 pub mod quality;
+pub mod reconciliation;
 pub mod sensitivity;
 pub mod sla;
 pub mod source_system;

@@ -10,6 +10,7 @@ mod m20261204_000005_models;
 mod m20261204_000006_drift;
 mod m20261204_000007_classification;
 mod m20261204_000008_quality;
+mod m20261204_000009_reconciliation;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000006_drift::Migration),
             Box::new(m20261204_000007_classification::Migration),
             Box::new(m20261204_000008_quality::Migration),
+            Box::new(m20261204_000009_reconciliation::Migration),
         ]
     }
 }
