@@ -8,6 +8,7 @@ mod models;
 mod mutation;
 mod quality;
 mod query;
+mod reconciliation;
 mod sensitivity;
 mod types;
 
@@ -23,6 +24,7 @@ pub use models::{ModelMutation, ModelQuery};
 pub use mutation::CoreMutation;
 pub use quality::{LatestRunLoader, QualityMutation, QualityQuery};
 pub use query::CoreQuery;
+pub use reconciliation::{ReconciliationMutation, ReconciliationQuery};
 pub use sensitivity::{SensitivityMutation, SensitivityQuery};
 
 /// All queries.
@@ -35,6 +37,7 @@ pub struct QueryRoot(
     ModelQuery,
     SensitivityQuery,
     QualityQuery,
+    ReconciliationQuery,
 );
 
 /// All mutations.
@@ -47,6 +50,7 @@ pub struct MutationRoot(
     ModelMutation,
     SensitivityMutation,
     QualityMutation,
+    ReconciliationMutation,
 );
 
 /// The schema type.

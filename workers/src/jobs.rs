@@ -17,4 +17,5 @@ pub mod email_delivery;
 pub mod outbox_relay;
 pub mod quality_scan;
 pub mod queue_housekeeping;
+pub mod reconciliation_schedule;
 pub mod sla_scan;

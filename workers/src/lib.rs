@@ -100,7 +100,8 @@ macro_rules! register_email_worker {
 /// Runs all workers until `shutdown` resolves (graceful: finish in-flight jobs, up to
 /// [`SHUTDOWN_GRACE`]). Used by `ecogov serve` (in-process with the API) and `ecogov worker`.
 ///
-/// Workers: SLA scan, schema drift scan, quality scan (schedules and re-checks), outbox relay, audit checkpoint, queue housekeeping (periodic, via
+/// Workers: SLA scan, schema drift scan, quality scan (schedules and re-checks), monthly
+/// reconciliation, outbox relay, audit checkpoint, queue housekeeping (periodic, via
 /// apalis-cron) and `email_concurrency` concurrent email deliveries (from `queue`). Several
 /// processes may run this against the same database and queue.
 pub async fn run(
@@ -156,6 +157,15 @@ pub async fn run(
     monitor = {
         let core = core.clone();
         periodic!("quality-scan", settings.scan_every, jobs::quality_scan::handle, core)
+    };
+    monitor = {
+        let core = core.clone();
+        periodic!(
+            "reconciliation-schedule",
+            settings.scan_every,
+            jobs::reconciliation_schedule::handle,
+            core
+        )
     };
     monitor = {
         let (core, queue) = (core.clone(), queue.clone());
