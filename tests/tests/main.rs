@@ -14,6 +14,7 @@ mod email;
 mod models;
 mod permissions;
 mod quality;
+mod reconciliation;
 mod sensitivity;
 mod sla;
 mod tickets;
