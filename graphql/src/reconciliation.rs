@@ -537,7 +537,6 @@ impl ReconciliationQuery {
 
     /// Monthly records, newest month first, optionally of one reconciliation, month
     /// (`YYYY-MM`) or status (Relay connection, at most 200 per page).
-    #[expect(clippy::too_many_arguments, reason = "filters and the Relay page arguments")]
     async fn reconciliation_runs(
         &self,
         ctx: &Context<'_>,

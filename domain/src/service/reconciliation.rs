@@ -469,6 +469,7 @@ pub async fn items(
 
 /// Runs a month by hand (months that are over only) and returns its record. Replaces the
 /// month's earlier record.
+#[tracing::instrument(skip(core, actor), fields(actor = actor.id))]
 pub async fn run(core: &Core, actor: &Actor, id: i64, month: &str) -> Result<reconciliation_run::Model> {
     actor.require(Operation::RunQuality)?;
     let month = Month::parse(month)?;
@@ -625,6 +626,7 @@ enum Found {
 }
 
 /// Runs one month of `def` and writes its record (row `run_id`, already claimed).
+#[tracing::instrument(skip_all, fields(reconciliation = %def.code, %month, trigger = trigger.as_str()))]
 async fn execute(
     core: &Core,
     actor: &Actor,
@@ -764,7 +766,6 @@ fn count(n: u64) -> i64 {
 }
 
 /// Writes the month's record, its items and the audit event in one transaction.
-#[expect(clippy::too_many_arguments, reason = "one private step of a run")]
 async fn finish(
     core: &Core,
     actor: &Actor,
