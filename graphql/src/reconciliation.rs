@@ -396,6 +396,10 @@ impl ReconciliationRun {
     async fn attempts(&self) -> i32 {
         self.0.attempts
     }
+    /// The reconciliation's version the latest run compared with.
+    async fn definition_version(&self) -> i32 {
+        self.0.definition_version
+    }
     /// Keys in the source system's month.
     async fn source_keys(&self) -> i64 {
         self.0.source_keys

@@ -50,7 +50,8 @@ impl MigrationTrait for Migration {
             .col(string(n("status")))
             .col(string(n("trigger")))
             .col(big_integer_null(n("run_by")))
-            .col(integer(n("attempts")));
+            .col(integer(n("attempts")))
+            .col(integer(n("definition_version")));
         for c in [
             "source_keys",
             "center_keys",

@@ -302,6 +302,11 @@ async fn planted_differences_are_found_exactly_and_a_rerun_replaces_the_month() 
     );
     let strict_run = app.ok(&opr, RUN, json!({"id": r["id"], "m": "2026-11"})).await["runReconciliation"].clone();
     assert_eq!(strict_run["mismatchedKeys"], 3);
+    let version = "query($id:ID!){ reconciliationRun(id:$id){ definitionVersion attempts } }";
+    assert_eq!(
+        app.ok(&mgr, version, json!({"id": strict_run["id"]})).await["reconciliationRun"],
+        json!({"definitionVersion": 2, "attempts": 3})
+    );
 
     // Runs are listed for the monthly report, newest month first.
     let runs = app

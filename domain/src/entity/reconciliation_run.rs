@@ -20,6 +20,8 @@ pub struct Model {
     pub run_by: Option<i64>,
     /// How many runs of this month have completed.
     pub attempts: i32,
+    /// The definition's version the latest run compared with.
+    pub definition_version: i32,
     pub source_keys: i64,
     pub center_keys: i64,
     pub common_keys: i64,

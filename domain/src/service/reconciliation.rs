@@ -505,6 +505,7 @@ async fn claim_row(
         trigger: Set(trigger.as_str().to_owned()),
         run_by: Set(None),
         attempts: Set(0),
+        definition_version: Set(0),
         source_keys: Set(0),
         center_keys: Set(0),
         common_keys: Set(0),
@@ -793,6 +794,7 @@ async fn finish(
             reconciliation_run::Column::Attempts,
             Expr::col(reconciliation_run::Column::Attempts).add(1),
         )
+        .col_expr(reconciliation_run::Column::DefinitionVersion, Expr::value(def.version))
         .col_expr(reconciliation_run::Column::Error, Expr::value(error.clone()))
         .col_expr(reconciliation_run::Column::TicketId, Expr::value(ticket_id))
         .col_expr(reconciliation_run::Column::StartedAt, Expr::value(started_at))
@@ -858,6 +860,7 @@ async fn finish(
             after: Some(json!({
                 "month": month.to_string(), "run_id": run_id, "trigger": trigger.as_str(),
                 "status": status.as_str(), "attempts": after.attempts, "error": error,
+                "definition_version": def.version,
                 "counts": outcome, "ticket_id": ticket_id,
             })),
         },
