@@ -23,11 +23,15 @@
 //! - Statements run read-only (PostgreSQL and MariaDB: a read-only transaction) under a time
 //!   limit ([`STATEMENT_TIMEOUT`], enforced by the server where it can and by a `tokio` timeout
 //!   everywhere), and at most [`MAX_GROUPS`] keys per side are read.
-//! - Months are calendar months in Asia/Shanghai. Naive timestamps in the sources are Beijing
-//!   wall-clock time (PostgreSQL sessions are set to that zone, so `timestamptz` columns compare
-//!   rightly). Date and timestamp columns are bounded by the first days of the month and of
-//!   the next month; text columns (and every SQLite column, where dates are text) by the `YYYY-MM`
-//!   prefixes, which bound `YYYY-MM`, `YYYY-MM-DD` and `YYYY-MM-DD hh:mm:ss` texts alike.
+//! - Months are calendar months in Asia/Shanghai. Naive timestamps in a source are wall-clock
+//!   time in the data source's zone (`data_sources.time_zone`, Beijing time by default;
+//!   PostgreSQL sessions are set to that zone, so `timestamptz` columns compare rightly). When
+//!   the zone's months begin with Beijing's (Beijing time itself, or any UTC+8 zone), date and
+//!   timestamp columns are bounded by the first days of the month and of the next month, and
+//!   text columns (and every SQLite column, where dates are text) by the `YYYY-MM` prefixes,
+//!   which bound `YYYY-MM`, `YYYY-MM-DD` and `YYYY-MM-DD hh:mm:ss` texts alike. In another zone
+//!   the bounds are the month's first and last instants as that zone's wall-clock time (a date
+//!   column still by first days: a date has no time of day).
 //! - Keys are compared as trimmed text (an integer key `1001` equals a text key `'1001'`); a
 //!   NULL key is a key of its own. Sums are compared as numbers; a NULL sum (no non-NULL value)
 //!   counts as 0. Without a tolerance, values must agree to within floating-point noise
@@ -38,7 +42,8 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
 use sea_orm::{AccessMode, ConnectionTrait, DatabaseConnection, QueryResult, Statement, TransactionTrait};
 use serde::{Deserialize, Serialize};
 
@@ -132,10 +137,15 @@ impl Month {
         NaiveDate::from_ymd_opt(self.year, self.month, 1).unwrap_or_default()
     }
 
+    /// The wall-clock time in `tz` at which it begins (Beijing time).
+    pub fn start_in(self, tz: Tz) -> NaiveDateTime {
+        self.start().with_timezone(&tz).naive_local()
+    }
+
     /// The instant it begins (midnight of its first day in Asia/Shanghai), in UTC.
     pub fn start(self) -> DateTime<Utc> {
         DISPLAY_TZ
-            .from_local_datetime(&self.first_day().and_time(chrono::NaiveTime::MIN))
+            .from_local_datetime(&self.first_day().and_time(NaiveTime::MIN))
             .earliest()
             .map(|t| t.with_timezone(&Utc))
             .unwrap_or_default()
@@ -443,11 +453,13 @@ pub struct Grouped {
     pub sums: usize,
 }
 
-/// Builds one side's statement against `table` as the database described it. `keys`,
-/// `month_column` and `sums` are names as the caller configured them; each must be a column of
-/// the table (matched exactly, else ignoring ASCII case) and is quoted as the database spells it.
+/// Builds one side's statement against `table` as the database described it, for a source
+/// whose naive timestamps are in `tz`. `keys`, `month_column` and `sums` are names as the caller
+/// configured them; each must be a column of the table (matched exactly, else ignoring ASCII
+/// case) and is quoted as the database spells it.
 pub fn grouped_query(
     kind: SourceKind,
+    tz: Tz,
     table: &Table,
     keys: &[String],
     month_column: &str,
@@ -494,11 +506,18 @@ pub fn grouped_query(
         select.push(format!("CAST(SUM({}) AS {text})", kind.quote(&c.name)));
     }
     let mc = column(month_column)?;
+    let (start, end) = (month.start_in(tz), month.next().start_in(tz));
+    // The zone's months begin with Beijing's: midnight of the first day.
+    let aligned = [start, end].iter().all(|t| t.time() == NaiveTime::MIN && t.day() == 1);
+    let text = |t: NaiveDateTime| sea_orm::Value::from(t.format("%Y-%m-%d %H:%M:%S").to_string());
     let (from, to): (sea_orm::Value, sea_orm::Value) = match (kind, mc.data_type) {
-        (SourceKind::Sqlite, _) | (_, Some(DataType::String | DataType::Text)) => {
+        (SourceKind::Sqlite, _) | (_, Some(DataType::String | DataType::Text)) if aligned => {
             (month.to_string().into(), month.next().to_string().into())
         }
-        (_, Some(DataType::Date | DataType::DateTime)) => (month.first_day().into(), month.next().first_day().into()),
+        (SourceKind::Sqlite, _) | (_, Some(DataType::String | DataType::Text)) => (text(start), text(end)),
+        (_, Some(DataType::Date)) => (month.first_day().into(), month.next().first_day().into()),
+        (_, Some(DataType::DateTime)) if aligned => (month.first_day().into(), month.next().first_day().into()),
+        (_, Some(DataType::DateTime)) => (start.into(), end.into()),
         _ => {
             return Err(format!(
                 "月份列 {} 须为日期、日期时间或文本类型（实际为 {}）",
@@ -563,12 +582,13 @@ impl FetchError {
 pub async fn fetch(
     db: &DatabaseConnection,
     kind: SourceKind,
+    tz: Tz,
     q: &Grouped,
     limit: Duration,
 ) -> std::result::Result<SideData, FetchError> {
     let rows = match tokio::time::timeout(
         limit + Duration::from_secs(1),
-        read_only(db, kind, &q.sql, q.values.clone(), limit),
+        read_only(db, kind, tz, &q.sql, q.values.clone(), limit),
     )
     .await
     {
@@ -624,6 +644,7 @@ pub async fn fetch(
 async fn read_only(
     db: &DatabaseConnection,
     kind: SourceKind,
+    tz: Tz,
     sql: &str,
     values: Vec<sea_orm::Value>,
     limit: Duration,
@@ -637,11 +658,11 @@ async fn read_only(
                     .begin_with_config(None, Some(AccessMode::ReadOnly))
                     .await
                     .map_err(|e| e.to_string())?;
-                // Numbers we computed and a constant zone name: nothing from input.
+                // A number we computed and a name that parsed as a zone (no quote in it).
                 txn.execute_unprepared(&format!("SET LOCAL statement_timeout = {ms}"))
                     .await
                     .map_err(|e| e.to_string())?;
-                txn.execute_unprepared(&format!("SET LOCAL TIME ZONE '{}'", DISPLAY_TZ.name()))
+                txn.execute_unprepared(&format!("SET LOCAL TIME ZONE '{}'", tz.name()))
                     .await
                     .map_err(|e| e.to_string())?;
                 let rows = txn
@@ -871,6 +892,8 @@ mod tests {
     use super::*;
     use crate::catalog::introspect::Column;
 
+    const SH: Tz = chrono_tz::Asia::Shanghai;
+
     fn side(table: &str, keys: &[&str], month: &str) -> Side {
         Side {
             table: table.into(),
@@ -1027,6 +1050,7 @@ mod tests {
         let keys = ["enterprise".to_owned(), "outlet".to_owned()];
         let q = grouped_query(
             SourceKind::Postgres,
+            SH,
             &t,
             &keys,
             "reported_at",
@@ -1046,15 +1070,40 @@ mod tests {
                 NaiveDate::from_ymd_opt(2026, 12, 1).unwrap().into()
             ]
         );
-        let q = grouped_query(SourceKind::MySql, &t, &keys, "reported_at", &[], m).unwrap();
+        let q = grouped_query(SourceKind::MySql, SH, &t, &keys, "reported_at", &[], m).unwrap();
         assert!(q.sql.starts_with("SELECT CAST(`Enterprise` AS CHAR)"), "{}", q.sql);
         assert!(q.sql.contains("`reported_at` >= ? AND `reported_at` < ?"));
-        let q = grouped_query(SourceKind::Sqlite, &t, &keys, "reported_at", &[], m).unwrap();
+        let q = grouped_query(SourceKind::Sqlite, SH, &t, &keys, "reported_at", &[], m).unwrap();
         assert!(q.sql.contains("FROM \"Emissions\""), "{}", q.sql);
         assert_eq!(q.values, vec!["2026-11".into(), "2026-12".into()]);
-        assert!(grouped_query(SourceKind::Postgres, &t, &keys, "reported_at", &["remark".into()], m).is_err());
-        assert!(grouped_query(SourceKind::Postgres, &t, &keys, "missing", &[], m).is_err());
-        assert!(grouped_query(SourceKind::Postgres, &t, &keys, "emission_kg", &[], m).is_err());
+        // A source in UTC: Beijing's November is 16:00 on 31 October to 16:00 on 30 November.
+        let at = |d: u32, mo: u32| {
+            NaiveDate::from_ymd_opt(2026, mo, d)
+                .unwrap()
+                .and_hms_opt(16, 0, 0)
+                .unwrap()
+        };
+        let utc = grouped_query(SourceKind::Postgres, chrono_tz::UTC, &t, &keys, "reported_at", &[], m).unwrap();
+        assert_eq!(utc.values, vec![at(31, 10).into(), at(30, 11).into()]);
+        let utc = grouped_query(SourceKind::Sqlite, chrono_tz::UTC, &t, &keys, "reported_at", &[], m).unwrap();
+        assert_eq!(
+            utc.values,
+            vec!["2026-10-31 16:00:00".into(), "2026-11-30 16:00:00".into()]
+        );
+        assert!(
+            grouped_query(
+                SourceKind::Postgres,
+                SH,
+                &t,
+                &keys,
+                "reported_at",
+                &["remark".into()],
+                m
+            )
+            .is_err()
+        );
+        assert!(grouped_query(SourceKind::Postgres, SH, &t, &keys, "missing", &[], m).is_err());
+        assert!(grouped_query(SourceKind::Postgres, SH, &t, &keys, "emission_kg", &[], m).is_err());
     }
 
     fn data(rows: &[(&str, &str, i64, f64, f64)]) -> SideData {

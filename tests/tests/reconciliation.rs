@@ -375,6 +375,20 @@ async fn a_mariadb_source_against_a_postgres_center_finds_the_same_differences()
 
     data_source(&app, &admin, "pollution", "mysql://root@127.0.0.1:3306/test").await;
     data_source(&app, &admin, "dc", &pg_url).await;
+    // The center keeps UTC: its timestamptz rows are still counted in Beijing's November.
+    let dc_id = app.ok(&admin, "{ dataSources { id code } }", json!({})).await["dataSources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "dc")
+        .unwrap()["id"]
+        .clone();
+    app.ok(
+        &admin,
+        "mutation($id:ID!){ setDataSourceTimeZone(id:$id, timeZone:\"UTC\"){ id } }",
+        json!({"id": dc_id}),
+    )
+    .await;
     let def = definition("EMISSION-X", &format!("pollution.{maria_table}"), "dc.ods.emissions");
     let r = app.ok(&mgr, CREATE, json!({"i": def})).await["createReconciliation"].clone();
     let run = app.gql(Some(&mgr), RUN, json!({"id": r["id"], "m": "2026-11"})).await;

@@ -20,6 +20,7 @@
 //!   (or a timeout) records the run as `error` and opens a collection-failure ticket for the data
 //!   source (the same dedup key as the schema-drift scan's, `unreachable:{data source}`).
 
+use chrono_tz::Tz;
 use futures::future::join;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
@@ -602,9 +603,10 @@ async fn read_side(
             Err(e) => return Err(failed(e.to_string())),
         };
         let kind = kind_of(&db).ok_or_else(|| failed("不支持的数据库类型".to_owned()))?;
+        let tz: Tz = ds.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
         let q: Grouped =
-            recon::grouped_query(kind, &t, &side.keys, &side.month_column, &sums, month).map_err(failed)?;
-        recon::fetch(&db, kind, &q, STATEMENT_TIMEOUT).await.map_err(|e| {
+            recon::grouped_query(kind, tz, &t, &side.keys, &side.month_column, &sums, month).map_err(failed)?;
+        recon::fetch(&db, kind, tz, &q, STATEMENT_TIMEOUT).await.map_err(|e| {
             if e.timed_out {
                 SideFailure {
                     message: e.message,
