@@ -1170,6 +1170,43 @@ mod tests {
         assert!(!compare(&spec(), &source, &source).has_differences());
     }
 
+    /// A side whose statement outlives the limit fails as a timeout (a collection failure) and
+    /// returns within a second of the limit, long before the statement would have ended.
+    #[tokio::test]
+    async fn statements_are_time_limited_on_postgres_and_mariadb() {
+        use crate::catalog::introspect::connect;
+        use crate::testdb::external_disabled;
+        if external_disabled("PostgreSQL/MariaDB time limit") {
+            return;
+        }
+        let slow = [
+            (
+                "postgres://postgres@127.0.0.1:5432/postgres",
+                SourceKind::Postgres,
+                "SELECT '1', COUNT(*) FROM generate_series(1, 500000000) WHERE $1 <> $2",
+            ),
+            (
+                "mysql://root@127.0.0.1:3306/test",
+                SourceKind::MySql,
+                "SELECT '1', COUNT(*) FROM seq_1_to_100000 a, seq_1_to_100000 b WHERE ? <> ?",
+            ),
+        ];
+        for (url, kind, sql) in slow {
+            let (db, _) = connect(url).await.unwrap();
+            let q = Grouped {
+                sql: sql.into(),
+                values: vec!["a".into(), "b".into()],
+                keys: 1,
+                sums: 0,
+            };
+            let started = std::time::Instant::now();
+            let e = fetch(&db, kind, SH, &q, Duration::from_millis(500)).await.unwrap_err();
+            assert!(e.timed_out, "{kind:?}: {e:?}");
+            assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+            let _ = db.close().await;
+        }
+    }
+
     #[test]
     fn numbers_read_well() {
         assert_eq!(format_number(12.0), "12");
