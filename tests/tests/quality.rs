@@ -620,6 +620,24 @@ async fn schedules_run_once_per_occurrence_and_low_severity_tickets_close_after_
         trend,
         json!([{"period": "2026-12-07", "runs": 3, "averageScore": 66.7, "minScore": 0.0, "lastScore": 100.0, "failedRules": 1}])
     );
+    let monthly = app
+        .ok(
+            &s.mgr,
+            "query($r:ID!){ qualityTrend(resourceId:$r, granularity:MONTH, from:\"2026-11-01T00:00:00Z\", to:\"2027-01-01T00:00:00Z\"){ period runs averageScore } }",
+            json!({"r": s.resource}),
+        )
+        .await["qualityTrend"]
+        .clone();
+    assert_eq!(monthly, json!([{"period": "2026-12", "runs": 3, "averageScore": 66.7}]));
+    assert_eq!(
+        app.err(
+            Some(&s.mgr),
+            "query($r:ID!){ qualityTrend(resourceId:$r, granularity:DAY, from:\"2027-01-01T00:00:00Z\", to:\"2026-01-01T00:00:00Z\"){ period } }",
+            json!({"r": s.resource})
+        )
+        .await,
+        "invalid_input"
+    );
     let status = app
         .ok(
             &s.mgr,
