@@ -44,11 +44,12 @@ use std::time::Duration;
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use sea_orm::{AccessMode, ConnectionTrait, DatabaseConnection, QueryResult, Statement, TransactionTrait};
+use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::introspect::{SourceKind, Table};
 use crate::catalog::model::DataType;
+use crate::quality::run::{TIMEOUT_MESSAGE, read_only, text_at};
 use crate::time::DISPLAY_TZ;
 use crate::{Error, Result};
 
@@ -573,7 +574,9 @@ pub struct FetchError {
 impl FetchError {
     fn new(message: impl Into<String>) -> Self {
         let message = message.into();
-        let timed_out = message.contains("statement timeout") || message.contains("max_statement_time");
+        let timed_out = message == TIMEOUT_MESSAGE
+            || message.contains("statement timeout")
+            || message.contains("max_statement_time");
         FetchError { message, timed_out }
     }
 }
@@ -586,20 +589,9 @@ pub async fn fetch(
     q: &Grouped,
     limit: Duration,
 ) -> std::result::Result<SideData, FetchError> {
-    let rows = match tokio::time::timeout(
-        limit + Duration::from_secs(1),
-        read_only(db, kind, tz, &q.sql, q.values.clone(), limit),
-    )
-    .await
-    {
-        Ok(r) => r.map_err(FetchError::new)?,
-        Err(_) => {
-            return Err(FetchError {
-                message: "查询超时".to_owned(),
-                timed_out: true,
-            });
-        }
-    };
+    let rows = read_only(db, kind, Some(tz), &q.sql, q.values.clone(), limit, "")
+        .await
+        .map_err(FetchError::new)?;
     if rows.len() > MAX_GROUPS {
         return Err(FetchError::new(format!(
             "一个月的主键超过 {MAX_GROUPS} 个，请缩小对账范围"
@@ -637,76 +629,6 @@ pub async fn fetch(
         }
     }
     Ok(out)
-}
-
-/// One statement, read-only where the dialect allows, limited to `limit` by the server
-/// (PostgreSQL, MariaDB); the caller adds a client-side timeout for every dialect.
-async fn read_only(
-    db: &DatabaseConnection,
-    kind: SourceKind,
-    tz: Tz,
-    sql: &str,
-    values: Vec<sea_orm::Value>,
-    limit: Duration,
-) -> std::result::Result<Vec<QueryResult>, String> {
-    let ms = limit.as_millis();
-    let backend = db.get_database_backend();
-    let work = async {
-        match kind {
-            SourceKind::Postgres => {
-                let txn = db
-                    .begin_with_config(None, Some(AccessMode::ReadOnly))
-                    .await
-                    .map_err(|e| e.to_string())?;
-                // A number we computed and a name that parsed as a zone (no quote in it).
-                txn.execute_unprepared(&format!("SET LOCAL statement_timeout = {ms}"))
-                    .await
-                    .map_err(|e| e.to_string())?;
-                txn.execute_unprepared(&format!("SET LOCAL TIME ZONE '{}'", tz.name()))
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let rows = txn
-                    .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
-                    .await
-                    .map_err(|e| e.to_string());
-                // Nothing was written; ending the transaction either way is fine.
-                let _ = txn.rollback().await;
-                rows
-            }
-            SourceKind::MySql => {
-                let txn = db
-                    .begin_with_config(None, Some(AccessMode::ReadOnly))
-                    .await
-                    .map_err(|e| e.to_string())?;
-                #[expect(clippy::cast_precision_loss, reason = "milliseconds of a timeout")]
-                let secs = ms as f64 / 1000.0;
-                let sql = format!("SET STATEMENT max_statement_time={secs} FOR {sql}");
-                let rows = txn
-                    .query_all_raw(Statement::from_sql_and_values(backend, &sql, values))
-                    .await
-                    .map_err(|e| e.to_string());
-                let _ = txn.rollback().await;
-                rows
-            }
-            SourceKind::Sqlite => db
-                .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
-                .await
-                .map_err(|e| e.to_string()),
-        }
-    };
-    work.await
-}
-
-/// A cell as text; bytes (MariaDB binary casts) are decoded lossily.
-fn text_at(row: &QueryResult, idx: usize) -> Option<String> {
-    match row.try_get_by_index::<Option<String>>(idx) {
-        Ok(v) => v,
-        Err(_) => row
-            .try_get_by_index::<Option<Vec<u8>>>(idx)
-            .ok()
-            .flatten()
-            .map(|b| String::from_utf8_lossy(&b).into_owned()),
-    }
 }
 
 /// What kind of difference an item is.

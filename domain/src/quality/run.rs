@@ -225,61 +225,16 @@ enum Own {
 impl Runner<'_> {
     /// Runs one statement under the time limit, read-only where the dialect allows.
     async fn rows(&self, q: &Query, session: Session) -> Result<Vec<QueryResult>, String> {
-        let values: Vec<sea_orm::Value> = q.values.iter().map(Bound::to_value).collect();
-        let ms = self.limit.as_millis();
-        let work = async {
-            match self.d {
-                SourceKind::Postgres => {
-                    let txn = self
-                        .db
-                        .begin_with_config(None, Some(AccessMode::ReadOnly))
-                        .await
-                        .map_err(|e| e.to_string())?;
-                    // A number we computed, not input: safe to format. JIT compilation is off:
-                    // on a large table PostgreSQL inlines and optimises for a second or more,
-                    // longer than it then saves on these simple expressions.
-                    let mut set = format!("SET LOCAL statement_timeout = {ms}; SET LOCAL jit = off");
-                    // Cutoffs are bound as the source's local wall time; in the source's zone,
-                    // PostgreSQL compares them rightly with `timestamptz` columns too. The name
-                    // parsed as a time zone, so it has no quote to escape.
-                    if let Some(tz) = self.tz {
-                        set.push_str(&format!("; SET LOCAL TIME ZONE '{}'", tz.name()));
-                    }
-                    if session == Session::Grouping {
-                        set.push_str(&format!(
-                            "; SET LOCAL enable_hashagg = off; SET LOCAL work_mem = '{GROUPING_WORK_MEM}'"
-                        ));
-                    }
-                    txn.execute_unprepared(&set).await.map_err(|e| e.to_string())?;
-                    let stmt = Statement::from_sql_and_values(self.db.get_database_backend(), &q.sql, values);
-                    let rows = txn.query_all_raw(stmt).await.map_err(|e| e.to_string());
-                    // Nothing was written; ending the transaction either way is fine.
-                    let _ = txn.rollback().await;
-                    rows
-                }
-                SourceKind::MySql => {
-                    let txn = self
-                        .db
-                        .begin_with_config(None, Some(AccessMode::ReadOnly))
-                        .await
-                        .map_err(|e| e.to_string())?;
-                    #[expect(clippy::cast_precision_loss, reason = "milliseconds of a timeout")]
-                    let secs = ms as f64 / 1000.0;
-                    let sql = format!("SET STATEMENT max_statement_time={secs} FOR {}", q.sql);
-                    let stmt = Statement::from_sql_and_values(self.db.get_database_backend(), &sql, values);
-                    let rows = txn.query_all_raw(stmt).await.map_err(|e| e.to_string());
-                    let _ = txn.rollback().await;
-                    rows
-                }
-                SourceKind::Sqlite => {
-                    let stmt = Statement::from_sql_and_values(self.db.get_database_backend(), &q.sql, values);
-                    self.db.query_all_raw(stmt).await.map_err(|e| e.to_string())
-                }
-            }
-        };
-        tokio::time::timeout(self.limit + Duration::from_secs(1), work)
-            .await
-            .map_err(|_| "查询超时".to_owned())?
+        // JIT compilation is off: on a large table PostgreSQL inlines and optimises for a
+        // second or more, longer than it then saves on these simple expressions.
+        let mut settings = "SET LOCAL jit = off".to_owned();
+        if session == Session::Grouping {
+            settings.push_str(&format!(
+                "; SET LOCAL enable_hashagg = off; SET LOCAL work_mem = '{GROUPING_WORK_MEM}'"
+            ));
+        }
+        let values = q.values.iter().map(Bound::to_value).collect();
+        read_only(self.db, self.d, self.tz, &q.sql, values, self.limit, &settings).await
     }
 
     /// One row of integer counts.
@@ -639,8 +594,78 @@ fn error_result(rule: &Rule, e: String) -> RuleResult {
     }
 }
 
+/// The message of a statement ended by the client-side time limit.
+pub(crate) const TIMEOUT_MESSAGE: &str = "查询超时";
+
+/// Runs one statement on a source database, read-only where the dialect allows, limited to
+/// `limit` by the server (PostgreSQL `statement_timeout`, MariaDB `max_statement_time`) and by
+/// a client-side timeout on every dialect (the only limit SQLite gets). PostgreSQL sessions run
+/// in `tz` (cutoffs bound as the source's wall-clock time then compare rightly with
+/// `timestamptz` columns) with `pg_settings` (more `SET LOCAL`s, our own text, never input).
+pub(crate) async fn read_only(
+    db: &DatabaseConnection,
+    kind: SourceKind,
+    tz: Option<Tz>,
+    sql: &str,
+    values: Vec<sea_orm::Value>,
+    limit: Duration,
+    pg_settings: &str,
+) -> Result<Vec<QueryResult>, String> {
+    let ms = limit.as_millis();
+    let backend = db.get_database_backend();
+    let work = async {
+        match kind {
+            SourceKind::Postgres => {
+                let txn = db
+                    .begin_with_config(None, Some(AccessMode::ReadOnly))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                // A number we computed and a name that parsed as a zone (no quote in it).
+                let mut set = format!("SET LOCAL statement_timeout = {ms}");
+                if let Some(tz) = tz {
+                    set.push_str(&format!("; SET LOCAL TIME ZONE '{}'", tz.name()));
+                }
+                if !pg_settings.is_empty() {
+                    set.push_str("; ");
+                    set.push_str(pg_settings);
+                }
+                txn.execute_unprepared(&set).await.map_err(|e| e.to_string())?;
+                let rows = txn
+                    .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+                    .await
+                    .map_err(|e| e.to_string());
+                // Nothing was written; ending the transaction either way is fine.
+                let _ = txn.rollback().await;
+                rows
+            }
+            SourceKind::MySql => {
+                let txn = db
+                    .begin_with_config(None, Some(AccessMode::ReadOnly))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                #[expect(clippy::cast_precision_loss, reason = "milliseconds of a timeout")]
+                let secs = ms as f64 / 1000.0;
+                let sql = format!("SET STATEMENT max_statement_time={secs} FOR {sql}");
+                let rows = txn
+                    .query_all_raw(Statement::from_sql_and_values(backend, &sql, values))
+                    .await
+                    .map_err(|e| e.to_string());
+                let _ = txn.rollback().await;
+                rows
+            }
+            SourceKind::Sqlite => db
+                .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+                .await
+                .map_err(|e| e.to_string()),
+        }
+    };
+    tokio::time::timeout(limit + Duration::from_secs(1), work)
+        .await
+        .map_err(|_| TIMEOUT_MESSAGE.to_owned())?
+}
+
 /// A cell as text; bytes (MariaDB binary casts) are decoded lossily.
-fn text_at(row: &QueryResult, idx: usize) -> Option<String> {
+pub(crate) fn text_at(row: &QueryResult, idx: usize) -> Option<String> {
     match row.try_get_by_index::<Option<String>>(idx) {
         Ok(v) => v,
         Err(_) => row

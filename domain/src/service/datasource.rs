@@ -214,6 +214,37 @@ fn drift_dedup_key(r: &catalog_resource::Model, bound: &str) -> String {
     format!("drift:{}:{}", r.code, bound)
 }
 
+/// Opens, or adds an occurrence to, the one collection-failure ticket of an unreachable data
+/// source (dedup key `unreachable:{code}`), whichever check (`source`) found it.
+pub(crate) async fn report_unreachable(
+    core: &Core,
+    ds: &data_source::Model,
+    source: &str,
+    error: &str,
+    department_id: Option<i64>,
+    detail: serde_json::Value,
+) -> Result<crate::entity::ticket::Model> {
+    let (t, _) = report_finding(
+        core,
+        Finding {
+            kind: TicketKind::CollectionFailure,
+            source: source.to_owned(),
+            dedup_key: format!("unreachable:{}", ds.code),
+            title: format!("数据源不可达：{}", ds.name),
+            description: error.to_owned(),
+            severity: Severity::High,
+            subject: Some(Subject {
+                kind: "data_source".into(),
+                id: ds.code.clone(),
+            }),
+            department_id,
+            detail,
+        },
+    )
+    .await?;
+    Ok(t)
+}
+
 /// A data source by code; an unknown code is bad input on `field`.
 pub(crate) async fn find_source(core: &Core, src: &str, field: &'static str) -> Result<data_source::Model> {
     data_source::Entity::find()
@@ -236,22 +267,13 @@ pub(crate) async fn compare_bound(
     let db = match open(core, &ds).await {
         Ok((db, _)) => db,
         Err(e) => {
-            report_finding(
+            report_unreachable(
                 core,
-                Finding {
-                    kind: TicketKind::CollectionFailure,
-                    source: "schema_drift".into(),
-                    dedup_key: format!("unreachable:{}", ds.code),
-                    title: format!("数据源不可达：{}", ds.name),
-                    description: e.to_string(),
-                    severity: Severity::High,
-                    subject: Some(Subject {
-                        kind: "data_source".into(),
-                        id: ds.code.clone(),
-                    }),
-                    department_id: None,
-                    detail: json!({ "error": e.to_string() }),
-                },
+                &ds,
+                "schema_drift",
+                &e.to_string(),
+                None,
+                json!({ "error": e.to_string() }),
             )
             .await?;
             return Err(Error::invalid("dataSource", e.to_string()));

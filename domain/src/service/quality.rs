@@ -501,13 +501,15 @@ pub async fn set_schedule(
             return Err(Error::invalid("watermarkColumn", format!("未知的列：{wm}")));
         }
     }
+    parse_cron(&input.cron)?;
     let now = core.now();
-    let calendar = super::sla::rules(&core.db).await?.calendar;
     let next = match input.first_run_at {
         Some(t) => Some(t),
-        None => next_occurrence(&input.cron, now, input.working_days_only, &calendar)?,
+        None => {
+            let calendar = super::sla::rules(&core.db).await?.calendar;
+            next_occurrence(&input.cron, now, input.working_days_only, &calendar)?
+        }
     };
-    parse_cron(&input.cron)?;
     if next.is_none() {
         return Err(Error::invalid("cron", "一年内没有符合条件的执行时间"));
     }
@@ -779,21 +781,8 @@ fn schema_result(rule: &Rule, drift: &crate::catalog::drift::Drift, fields: usiz
 
 /// Opens (or adds to) the collection-failure ticket of an unreachable source.
 async fn source_failure(core: &Core, ds: &data_source::Model, msg: &str) {
-    let finding = Finding {
-        kind: TicketKind::CollectionFailure,
-        source: "quality_inspection".into(),
-        dedup_key: format!("unreachable:{}", ds.code),
-        title: format!("数据源不可达：{}", ds.name),
-        description: msg.to_owned(),
-        severity: workflow::Severity::High,
-        subject: Some(Subject {
-            kind: "data_source".into(),
-            id: ds.code.clone(),
-        }),
-        department_id: None,
-        detail: json!({ "error": msg }),
-    };
-    if let Err(e) = report_finding(core, finding).await {
+    let detail = json!({ "error": msg });
+    if let Err(e) = datasource::report_unreachable(core, ds, "quality_inspection", msg, None, detail).await {
         tracing::warn!(error = %e, source = %ds.code, "could not record collection failure");
     }
 }
@@ -1361,7 +1350,7 @@ pub async fn latest_runs(core: &Core, resource_ids: &[i64]) -> Result<BTreeMap<i
     if resource_ids.is_empty() {
         return Ok(out);
     }
-    // Newest first; the first seen per resource wins. Bounded by the ids' recent runs.
+    // The newest finished inspection per resource is the one with the highest id.
     let latest_ids: Vec<i64> = quality_run::Entity::find()
         .select_only()
         .column_as(quality_run::Column::Id.max(), "id")

@@ -740,28 +740,10 @@ async fn report_unreachable(
     ds: &data_source::Model,
     error: &str,
 ) -> Result<crate::entity::ticket::Model> {
-    let (t, _) = report_finding(
-        core,
-        Finding {
-            kind: TicketKind::CollectionFailure,
-            source: "reconciliation".into(),
-            dedup_key: format!("unreachable:{}", ds.code),
-            title: format!("数据源不可达：{}", ds.name),
-            description: error.to_owned(),
-            severity: Severity::High,
-            subject: Some(Subject {
-                kind: "data_source".into(),
-                id: ds.code.clone(),
-            }),
-            department_id: def.department_id,
-            detail: json!({
-                "error": error, "reconciliation": def.code, "month": month.to_string(),
-                "side": side.label(),
-            }),
-        },
-    )
-    .await?;
-    Ok(t)
+    let detail = json!({
+        "error": error, "reconciliation": def.code, "month": month.to_string(), "side": side.label(),
+    });
+    super::datasource::report_unreachable(core, ds, "reconciliation", error, def.department_id, detail).await
 }
 
 fn count(n: u64) -> i64 {
