@@ -664,6 +664,35 @@ async fn an_unreachable_source_is_a_run_error_and_a_collection_failure_not_a_qua
         json!({"u": format!("sqlite://{}?mode=ro", missing.display())}),
     )
     .await;
+    // Bad input changes nothing.
+    let tz = "mutation($id:ID!,$z:String!){ setDataSourceTimeZone(id:$id, timeZone:$z){ timeZone } }";
+    let ds_id = app.ok(&s.admin, "{ dataSources { id code } }", json!({})).await["dataSources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "gone")
+        .unwrap()["id"]
+        .clone();
+    assert_eq!(
+        app.err(Some(&s.admin), tz, json!({"id": ds_id, "z": "Mars/Olympus"}))
+            .await,
+        "invalid_input"
+    );
+    assert_eq!(
+        app.err(Some(&s.mgr), tz, json!({"id": ds_id, "z": "UTC"})).await,
+        "forbidden"
+    );
+    let zones = app.ok(&s.admin, "{ dataSources { code timeZone } }", json!({})).await;
+    assert!(
+        zones["dataSources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["timeZone"] == "Asia/Shanghai"),
+        "{zones}"
+    );
+    let set = app.ok(&s.admin, tz, json!({"id": ds_id, "z": "UTC"})).await;
+    assert_eq!(set["setDataSourceTimeZone"]["timeZone"], "UTC");
     let resource = create_resource(&app, &s.op.1, "WH-AIR-GONE", "gone.air").await;
     app.ok(
         &s.mgr,
@@ -687,6 +716,24 @@ async fn an_unreachable_source_is_a_run_error_and_a_collection_failure_not_a_qua
     assert!(
         !failures["tickets"]["edges"].as_array().unwrap().is_empty(),
         "{failures}"
+    );
+    // A ticket no rule found cannot be re-checked.
+    let manual = app
+        .ok(
+            &s.mgr,
+            &q::create(),
+            json!({"i": {"kind": "QUALITY_ISSUE", "title": "人工发现的问题", "severity": "LOW"}}),
+        )
+        .await["createTicket"]["id"]
+        .clone();
+    assert_eq!(
+        app.err(
+            Some(&s.mgr),
+            "mutation($t:ID!){ recheckTicket(ticketId:$t){ id } }",
+            json!({"t": manual})
+        )
+        .await,
+        "invalid_input"
     );
     app.stop().await;
 }
