@@ -4,9 +4,11 @@
 //! unreachable sources and score trends.
 
 use base64::Engine as _;
+use ecogov_domain::entity::quality_run;
 use ecogov_domain::role::Role;
 use ecogov_domain::service::quality;
-use sea_orm::{ConnectionTrait, Database};
+use ecogov_domain::time::Clock as _;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Database, Set};
 use serde_json::{Value, json};
 
 use crate::{Options, TestApp, q};
@@ -456,13 +458,49 @@ async fn failing_rules_open_one_ticket_each_and_rectification_is_verified_by_a_r
         "not_verified"
     );
     assert!(!view["availableTransitions"].to_string().contains("APPROVE"));
-    // The worker's tick re-checks it: the data is unchanged, so it fails.
+    // A worker killed in the middle of a re-check left the ticket `running` with a running
+    // re-check run: nothing happens until the run is stale, then the tick marks the run as
+    // an error and re-checks the ticket. The data is unchanged, so it fails.
+    let ticket_id: i64 = t["id"].as_str().unwrap().parse().unwrap();
+    app.sql(&format!(
+        "UPDATE tickets SET verification = 'running' WHERE id = {ticket_id}"
+    ))
+    .await;
+    quality_run::ActiveModel {
+        resource_id: Set(s.resource.parse().unwrap()),
+        trigger: Set("recheck".into()),
+        ticket_id: Set(Some(ticket_id)),
+        incremental: Set(false),
+        status: Set("running".into()),
+        rules_total: Set(1),
+        passed: Set(0),
+        warned: Set(0),
+        failed: Set(0),
+        errored: Set(0),
+        started_at: Set(app.clock.now()),
+        ..Default::default()
+    }
+    .insert(&app.core.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        quality::scan_due(&app.core).await.unwrap(),
+        quality::ScanReport::default(),
+        "a re-check under way is left alone"
+    );
+    app.clock
+        .advance(chrono::Duration::minutes(quality::STALE_RUN_MINUTES + 1));
     let report = quality::scan_due(&app.core).await.unwrap();
-    assert_eq!(report.rechecks, 1);
+    assert_eq!((report.stale, report.rechecks), (1, 1));
     assert_eq!(quality::scan_due(&app.core).await.unwrap().rechecks, 0, "claimed once");
     let view = app.ok(&s.reviewer, read, json!({"id": t["id"]})).await["ticket"].clone();
     assert_eq!(view["verification"], "failed");
     assert_eq!(view["rechecks"][0]["failed"], 1);
+    assert_eq!(
+        view["rechecks"].as_array().unwrap().len(),
+        2,
+        "the interrupted run and the re-run"
+    );
     assert_eq!(
         app.err(
             Some(&s.reviewer),
@@ -516,7 +554,7 @@ async fn failing_rules_open_one_ticket_each_and_rectification_is_verified_by_a_r
             json!({"r": s.resource}),
         )
         .await;
-    assert_eq!(runs["qualityRuns"]["edges"].as_array().unwrap().len(), 2);
+    assert_eq!(runs["qualityRuns"]["edges"].as_array().unwrap().len(), 3);
     assert_eq!(quality_tickets(&app, &s.mgr).await.len(), 3);
     app.stop().await;
 }

@@ -20,7 +20,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, ExprTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set, TryIntoModel,
@@ -1222,10 +1222,24 @@ pub struct ScanReport {
 }
 
 /// One scheduler tick: due schedules (each claimed by moving `next_run_at`), pending re-checks,
-/// and runs left `running` by a killed process.
+/// and runs left `running` by a killed process (an interrupted re-check puts its ticket back
+/// among the pending ones).
 pub async fn scan_due(core: &Core) -> Result<ScanReport> {
     let now = core.now();
     let mut report = ScanReport::default();
+    let cutoff = now - Duration::minutes(STALE_RUN_MINUTES);
+    let stale_rechecks: Vec<i64> = quality_run::Entity::find()
+        .select_only()
+        .column(quality_run::Column::TicketId)
+        .filter(quality_run::Column::Status.eq("running"))
+        .filter(quality_run::Column::StartedAt.lt(cutoff))
+        .filter(quality_run::Column::TicketId.is_not_null())
+        .into_tuple::<Option<i64>>()
+        .all(&core.db)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
     let stale = quality_run::Entity::update_many()
         .col_expr(quality_run::Column::Status, Expr::value("error"))
         .col_expr(
@@ -1234,10 +1248,27 @@ pub async fn scan_due(core: &Core) -> Result<ScanReport> {
         )
         .col_expr(quality_run::Column::FinishedAt, Expr::value(now))
         .filter(quality_run::Column::Status.eq("running"))
-        .filter(quality_run::Column::StartedAt.lt(now - Duration::minutes(STALE_RUN_MINUTES)))
+        .filter(quality_run::Column::StartedAt.lt(cutoff))
         .exec(&core.db)
         .await?;
     report.stale = stale.rows_affected as usize;
+    if !stale_rechecks.is_empty() {
+        // A re-check interrupted by a killed process left its ticket `running`: hand it back
+        // to the queue of pending re-checks, unless another re-check of it is under way.
+        let in_progress = Query::select()
+            .column(quality_run::Column::TicketId)
+            .from(quality_run::Entity)
+            .and_where(Expr::col(quality_run::Column::Status).eq("running"))
+            .and_where(Expr::col(quality_run::Column::TicketId).is_not_null())
+            .to_owned();
+        ticket::Entity::update_many()
+            .col_expr(ticket::Column::Verification, Expr::value(Option::<String>::None))
+            .filter(ticket::Column::Id.is_in(stale_rechecks))
+            .filter(ticket::Column::Verification.eq("running"))
+            .filter(Expr::col(ticket::Column::Id).not_in_subquery(in_progress))
+            .exec(&core.db)
+            .await?;
+    }
     let due = quality_schedule::Entity::find()
         .filter(quality_schedule::Column::Enabled.eq(true))
         .filter(quality_schedule::Column::NextRunAt.lte(now))
