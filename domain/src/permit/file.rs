@@ -205,6 +205,7 @@ fn json(bytes: &[u8]) -> Result<RawTable, String> {
 }
 
 #[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
     use super::*;
 

@@ -163,6 +163,7 @@ pub fn default_valid_to(from: NaiveDate) -> Option<NaiveDate> {
 }
 
 #[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
     use super::*;
 
