@@ -76,7 +76,7 @@ pub struct Route {
     pub category: Category,
     /// Department responsible.
     pub department_id: i64,
-    /// Assignee of new tickets (a user of that department), if any.
+    /// Assignee of new tickets (an operator or manager), if any.
     #[serde(default)]
     pub assignee_id: Option<i64>,
 }
@@ -250,10 +250,14 @@ async fn check(core: &Core, input: DefinitionInput) -> Result<(DefinitionInput, 
                 .one(&core.db)
                 .await?
                 .ok_or_else(|| Error::invalid("assigneeId", format!("用户不存在：{a}")))?;
-            if u.department_id != Some(r.department_id) {
+            // The ticket workflow assigns operators and managers only.
+            if !matches!(
+                u.role.parse::<crate::role::Role>(),
+                Ok(crate::role::Role::Operator | crate::role::Role::Manager)
+            ) {
                 return Err(Error::invalid(
                     "assigneeId",
-                    format!("用户 {} 不属于该部门", u.username),
+                    format!("用户 {} 不能被指派工单（须为业务员或管理者）", u.username),
                 ));
             }
         }
