@@ -312,7 +312,7 @@ fn functions() -> Vec<String> {
     vec![
         format!(
             "CREATE FUNCTION nt(v text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
-               SELECT NULLIF(regexp_replace(regexp_replace(translate(v, {}, {}), '^\\s+|\\s+$', '', 'g'), '\\s+', ' ', 'g'), '')
+               SELECT NULLIF(btrim(regexp_replace(translate(v, {}, {}), '\\s+', ' ', 'g'), ' '), '')
              $$",
             quote(&full),
             quote(&half)
@@ -331,17 +331,29 @@ fn functions() -> Vec<String> {
                   ELSE CASE WHEN nt(v) IS NULL THEN NULL ELSE '#BAD' END END
          $$"
         .to_owned(),
-        "CREATE FUNCTION ndate(v text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
-           SELECT CASE WHEN p IS NULL THEN NULL
-                  WHEN p[2]::int NOT BETWEEN 1 AND 12 OR p[1]::int NOT BETWEEN 1900 AND 2999 THEN '#BAD'
-                  WHEN p[3]::int BETWEEN 1 AND extract(day FROM make_date(p[1]::int, p[2]::int, 1) + interval '1 month' - interval '1 day')::int
-                    THEN to_char(make_date(p[1]::int, p[2]::int, p[3]::int), 'YYYY-MM-DD')
-                  ELSE '#BAD' END
-           FROM (SELECT CASE WHEN t IS NULL THEN NULL
-                        WHEN t ~ '^[0-9]{8}$' THEN ARRAY[substr(t, 1, 4), substr(t, 5, 2), substr(t, 7, 2)]
-                        WHEN t ~ '^[0-9]{4}[-/.年][0-9]{1,2}[-/.月][0-9]{1,2}日?$' THEN regexp_split_to_array(rtrim(t, '日'), '[-/.年月]')
-                        ELSE ARRAY['0', '0', '0'] END AS p
-                 FROM (SELECT split_part(split_part(nt(v), ' ', 1), 'T', 1) AS t) a) b
+        // PL/pgSQL: as a SQL function with a FROM clause it is not inlined, and ran ~40 times
+        // slower.
+        "CREATE FUNCTION ndate(v text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
+         DECLARE
+           t text := split_part(split_part(nt(v), ' ', 1), 'T', 1);
+           p text[];
+           y int; m int; d int;
+         BEGIN
+           IF t IS NULL OR t = '' THEN RETURN NULL; END IF;
+           IF t ~ '^[0-9]{8}$' THEN
+             p := ARRAY[substr(t, 1, 4), substr(t, 5, 2), substr(t, 7, 2)];
+           ELSIF t ~ '^[0-9]{4}[-/.年][0-9]{1,2}[-/.月][0-9]{1,2}日?$' THEN
+             p := regexp_split_to_array(rtrim(t, '日'), '[-/.年月]');
+           ELSE
+             RETURN '#BAD';
+           END IF;
+           y := p[1]::int; m := p[2]::int; d := p[3]::int;
+           IF m NOT BETWEEN 1 AND 12 OR y NOT BETWEEN 1900 AND 2999 THEN RETURN '#BAD'; END IF;
+           IF d NOT BETWEEN 1 AND extract(day FROM make_date(y, m, 1) + interval '1 month' - interval '1 day') THEN
+             RETURN '#BAD';
+           END IF;
+           RETURN to_char(make_date(y, m, d), 'YYYY-MM-DD');
+         END
          $$"
         .to_owned(),
         "CREATE FUNCTION nnum(v text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
