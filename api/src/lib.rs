@@ -4,6 +4,7 @@ pub mod app;
 pub mod bench;
 pub mod bench_inspection;
 pub mod bench_metqc;
+pub mod bench_permits;
 pub mod bootstrap;
 pub mod db;
 pub mod demo_quality;

@@ -126,6 +126,10 @@ enum BenchCommand {
         #[arg(long, default_value_t = 1_000_000)]
         observations: usize,
     },
+    /// Discharge-permit reconciliation: 100,000 permits per side with 20 compared fields and
+    /// planted defects (target < 2 s), next to the same comparison as one SQL FULL OUTER JOIN.
+    /// Needs the global `--database-url postgres://...` (a server where it may create databases).
+    Permits,
     /// Ticket transitions per second (audit and outbox included) next to pgbench simple-update.
     /// Needs the global `--database-url postgres://...` (a server where it may create databases).
     Transitions {
@@ -212,6 +216,13 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 ecogov::bench_inspection::inspection(url, *rows).await?
             }
             BenchCommand::Metqc { observations } => ecogov::bench_metqc::metqc(*observations)?,
+            BenchCommand::Permits => {
+                let url = cli
+                    .database_url
+                    .as_deref()
+                    .ok_or_else(|| anyhow::anyhow!("bench permits needs --database-url postgres://..."))?;
+                ecogov::bench_permits::permits(url).await?
+            }
             BenchCommand::Transitions { seconds, clients } => {
                 let url = cli
                     .database_url

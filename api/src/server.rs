@@ -4,7 +4,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::http::GraphiQLSource;
 use async_graphql_actix_web::{GraphQLRequest, GraphQLResponse};
-use ecogov_domain::service::{Core, auth, notify, tickets};
+use ecogov_domain::service::{Core, auth, notify, permit_reconciliation, tickets};
 use ecogov_graphql::{EcogovSchema, RequestContext, with_request_data};
 use ecogov_workers::Queue;
 use std::sync::Arc;
@@ -215,6 +215,34 @@ async fn attachment(state: web::Data<AppState>, req: HttpRequest, path: web::Pat
     }
 }
 
+/// The XLSX difference list of a permit reconciliation record (`ViewQuality`).
+async fn permit_differences(state: web::Data<AppState>, req: HttpRequest, path: web::Path<i64>) -> HttpResponse {
+    let ctx = request_context(&state.core, &req).await;
+    let Some(actor) = ctx.actor else {
+        return HttpResponse::Unauthorized()
+            .json(serde_json::json!({ "code": ctx.auth_error.unwrap_or("unauthenticated") }));
+    };
+    match permit_reconciliation::difference_list(&state.core, &actor, path.into_inner()).await {
+        Ok((name, bytes)) => HttpResponse::Ok()
+            .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename*=UTF-8''{}", percent(&name)),
+            ))
+            .body(bytes),
+        Err(e) => {
+            if e.is_internal() {
+                tracing::error!(error = ?e, "difference list download failed");
+            }
+            actix_web::HttpResponse::build(
+                actix_web::http::StatusCode::from_u16(e.http_status())
+                    .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR),
+            )
+            .json(serde_json::json!({ "code": e.code(), "message": e.user_message() }))
+        }
+    }
+}
+
 fn percent(s: &str) -> String {
     s.bytes()
         .map(|b| {
@@ -234,5 +262,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
         .route("/metrics", web::get().to(metrics))
-        .route("/attachments/{id}", web::get().to(attachment));
+        .route("/attachments/{id}", web::get().to(attachment))
+        .route(
+            "/permit-reconciliation-runs/{id}/differences.xlsx",
+            web::get().to(permit_differences),
+        );
 }

@@ -10,6 +10,7 @@ pub mod hashchain;
 pub mod ident;
 pub mod met;
 pub mod password;
+pub mod permit;
 pub mod quality;
 pub mod reconciliation;
 pub mod role;

@@ -14,6 +14,7 @@ pub mod data_model;
 pub mod datasource;
 pub mod directory;
 pub mod notify;
+pub mod permit_reconciliation;
 pub mod quality;
 pub mod reconciliation;
 pub mod sensitivity;

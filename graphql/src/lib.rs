@@ -6,6 +6,7 @@ mod error;
 mod loaders;
 mod models;
 mod mutation;
+mod permits;
 mod quality;
 mod query;
 mod reconciliation;
@@ -22,6 +23,7 @@ pub use error::{ApiError, ApiResult};
 pub use loaders::{ClockLoader, DepartmentLoader, SourceSystemLoader, UserLoader};
 pub use models::{ModelMutation, ModelQuery};
 pub use mutation::CoreMutation;
+pub use permits::{PermitMutation, PermitQuery};
 pub use quality::{LatestRunLoader, QualityMutation, QualityQuery};
 pub use query::CoreQuery;
 pub use reconciliation::{ReconciliationMutation, ReconciliationQuery};
@@ -38,6 +40,7 @@ pub struct QueryRoot(
     SensitivityQuery,
     QualityQuery,
     ReconciliationQuery,
+    PermitQuery,
 );
 
 /// All mutations.
@@ -51,6 +54,7 @@ pub struct MutationRoot(
     SensitivityMutation,
     QualityMutation,
     ReconciliationMutation,
+    PermitMutation,
 );
 
 /// The schema type.

@@ -13,6 +13,7 @@ mod demo;
 mod email;
 mod models;
 mod permissions;
+mod permits;
 mod quality;
 mod reconciliation;
 mod sensitivity;

@@ -15,6 +15,7 @@ pub mod audit_checkpoint;
 pub mod drift_scan;
 pub mod email_delivery;
 pub mod outbox_relay;
+pub mod permit_schedule;
 pub mod quality_scan;
 pub mod queue_housekeeping;
 pub mod reconciliation_schedule;

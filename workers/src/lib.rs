@@ -101,7 +101,7 @@ macro_rules! register_email_worker {
 /// [`SHUTDOWN_GRACE`]). Used by `ecogov serve` (in-process with the API) and `ecogov worker`.
 ///
 /// Workers: SLA scan, schema drift scan, quality scan (schedules and re-checks), monthly
-/// reconciliation, outbox relay, audit checkpoint, queue housekeeping (periodic, via
+/// reconciliation, monthly permit reconciliation, outbox relay, audit checkpoint, queue housekeeping (periodic, via
 /// apalis-cron) and `email_concurrency` concurrent email deliveries (from `queue`). Several
 /// processes may run this against the same database and queue.
 pub async fn run(
@@ -164,6 +164,15 @@ pub async fn run(
             "reconciliation-schedule",
             settings.scan_every,
             jobs::reconciliation_schedule::handle,
+            core
+        )
+    };
+    monitor = {
+        let core = core.clone();
+        periodic!(
+            "permit-reconciliation-schedule",
+            settings.scan_every,
+            jobs::permit_schedule::handle,
             core
         )
     };
