@@ -10,6 +10,7 @@ mod quality;
 mod query;
 mod reconciliation;
 mod sensitivity;
+mod thematic;
 mod types;
 
 use async_graphql::dataloader::DataLoader;
@@ -26,6 +27,7 @@ pub use quality::{LatestRunLoader, QualityMutation, QualityQuery};
 pub use query::CoreQuery;
 pub use reconciliation::{ReconciliationMutation, ReconciliationQuery};
 pub use sensitivity::{SensitivityMutation, SensitivityQuery};
+pub use thematic::{ThematicMutation, ThematicQuery};
 
 /// All queries.
 #[derive(async_graphql::MergedObject, Default)]
@@ -38,6 +40,7 @@ pub struct QueryRoot(
     SensitivityQuery,
     QualityQuery,
     ReconciliationQuery,
+    ThematicQuery,
 );
 
 /// All mutations.
@@ -51,6 +54,7 @@ pub struct MutationRoot(
     SensitivityMutation,
     QualityMutation,
     ReconciliationMutation,
+    ThematicMutation,
 );
 
 /// The schema type.

@@ -16,7 +16,13 @@ fn n(s: &'static str) -> Alias {
     Alias::new(s)
 }
 
-fn fk(name: &str, from: &'static str, col: &'static str, to: &'static str, on_delete: ForeignKeyAction) -> ForeignKeyCreateStatement {
+fn fk(
+    name: &str,
+    from: &'static str,
+    col: &'static str,
+    to: &'static str,
+    on_delete: ForeignKeyAction,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(name)
         .from(n(from), n(col))

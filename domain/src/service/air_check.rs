@@ -25,9 +25,7 @@ use super::audit::{self, Change};
 use super::thematic::{self, DateRange, DefinitionInput, Kind, parse_number, parse_time};
 use super::tickets::{Finding as TicketFinding, Subject, report_finding};
 use super::{Actor, Core, Page};
-use crate::air::{
-    Aqi, AqiStandard, Concentration, Consistency, HourlyConcentrations, Reported, check_hourly,
-};
+use crate::air::{Aqi, AqiStandard, Concentration, Consistency, HourlyConcentrations, Reported, check_hourly};
 use crate::entity::{air_check_result, thematic_check, thematic_run};
 use crate::role::Operation;
 use crate::workflow::{Severity, TicketKind};
@@ -93,7 +91,7 @@ impl AirMapping {
         ];
         let mut out: Vec<(&'static str, &str)> = NAMES.into_iter().zip(self.columns()).collect();
         if let Some(s) = &self.so2_24h {
-            out.push(("so224h", s));
+            out.push(("so2_24h", s));
         }
         out
     }
@@ -195,19 +193,13 @@ pub async fn update(
 
 /// The hourly AQI of given concentrations for an hour label (end of the hour), for staff
 /// checking a value by hand. Negative concentrations are refused.
-pub fn compute_hourly(
-    actor: &Actor,
-    hour_end: DateTime<Utc>,
-    values: [Option<f64>; 7],
-) -> Result<Aqi> {
+pub fn compute_hourly(actor: &Actor, hour_end: DateTime<Utc>, values: [Option<f64>; 7]) -> Result<Aqi> {
     actor.require(Operation::ViewQuality)?;
-    const FIELDS: [&str; 7] = ["so2", "no2", "pm10", "co", "o3", "pm25", "so224h"];
+    const FIELDS: [&str; 7] = ["so2", "no2", "pm10", "co", "o3", "pm25", "so2_24h"];
     let mut c = [None; 7];
     for ((slot, v), field) in c.iter_mut().zip(values).zip(FIELDS) {
         if let Some(v) = v {
-            *slot = Some(
-                Concentration::new(v).ok_or_else(|| Error::invalid(field, "浓度须为非负数"))?,
-            );
+            *slot = Some(Concentration::new(v).ok_or_else(|| Error::invalid(field, "浓度须为非负数"))?);
         }
     }
     let conc = HourlyConcentrations {
@@ -219,7 +211,10 @@ pub fn compute_hourly(
         pm25: c[5],
         so2_24h: c[6],
     };
-    Ok(Aqi::hourly(AqiStandard::for_period_start(hour_end - Duration::hours(1)), &conc))
+    Ok(Aqi::hourly(
+        AqiStandard::for_period_start(hour_end - Duration::hours(1)),
+        &conc,
+    ))
 }
 
 /// One stored mismatch before it is written.

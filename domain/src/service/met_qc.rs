@@ -117,7 +117,12 @@ impl MetMapping {
 /// The Chinese message of a refused configuration.
 pub fn config_error_zh(e: &QcConfigError) -> String {
     match e {
-        QcConfigError::Range { what, element, min, max } => {
+        QcConfigError::Range {
+            what,
+            element,
+            min,
+            max,
+        } => {
             let what = if *what == "station extreme" {
                 "台站极值"
             } else {
@@ -134,8 +139,8 @@ pub fn config_error_zh(e: &QcConfigError) -> String {
 
 /// Parses and checks a configuration given as JSON.
 pub fn parse_config(value: serde_json::Value) -> Result<QcConfig> {
-    let config: QcConfig = serde_json::from_value(value)
-        .map_err(|e| Error::invalid("config", format!("质控参数格式不正确：{e}")))?;
+    let config: QcConfig =
+        serde_json::from_value(value).map_err(|e| Error::invalid("config", format!("质控参数格式不正确：{e}")))?;
     config
         .validate()
         .map_err(|e| Error::invalid("config", config_error_zh(&e)))?;
@@ -231,12 +236,20 @@ pub async fn set_config(
 ) -> Result<thematic_check::Model> {
     actor.require(Operation::ManageQualityRules)?;
     let config = to_json(&parse_config(config)?)?;
-    thematic::write_version(core, actor, Kind::MetQc, id, expected_version, "met_qc.set_config", |_| {
-        Ok(thematic_check::ActiveModel {
-            config: Set(config),
-            ..Default::default()
-        })
-    })
+    thematic::write_version(
+        core,
+        actor,
+        Kind::MetQc,
+        id,
+        expected_version,
+        "met_qc.set_config",
+        |_| {
+            Ok(thematic_check::ActiveModel {
+                config: Set(config),
+                ..Default::default()
+            })
+        },
+    )
     .await
 }
 
@@ -250,7 +263,11 @@ struct Checked {
 }
 
 /// Builds the station series from the rows read.
-fn series_of(rows: &[Vec<Option<String>>], tz: chrono_tz::Tz, range: DateRange) -> (Vec<StationSeries>, i64, Vec<String>) {
+fn series_of(
+    rows: &[Vec<Option<String>>],
+    tz: chrono_tz::Tz,
+    range: DateRange,
+) -> (Vec<StationSeries>, i64, Vec<String>) {
     let (start, end) = (UtcHour::containing(range.start()), UtcHour::containing(range.end()));
     let mut by_station: BTreeMap<StationId, Vec<HourlyObservation>> = BTreeMap::new();
     let (mut unreadable, mut duplicates, mut not_numbers, mut records) = (0u64, 0u64, 0u64, 0i64);
@@ -406,7 +423,6 @@ async fn report_station(
     Ok(())
 }
 
-
 async fn finish(
     core: &Core,
     actor: &Actor,
@@ -462,7 +478,11 @@ async fn finish(
                     value: Set(values.and_then(|vs| vs.get(i)).and_then(|x| x.get(e))),
                     flag: Set(i16::from(v.flag.code())),
                     reason: Set(v.reason.map(|c| c.code()).unwrap_or_default().to_owned()),
-                    reason_zh: Set(v.reason.map(|c| c.zh()).unwrap_or("未检查（该要素无适用的检查）").to_owned()),
+                    reason_zh: Set(v
+                        .reason
+                        .map(|c| c.zh())
+                        .unwrap_or("未检查（该要素无适用的检查）")
+                        .to_owned()),
                     ..Default::default()
                 });
             }
