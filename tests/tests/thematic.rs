@@ -468,32 +468,8 @@ fn air_mapping() -> Value {
     })
 }
 
-#[tokio::test]
-async fn air_consistency_recomputes_with_the_edition_of_each_hour_and_tickets_by_station() {
-    let app = spawn().await;
-    let url = sqlite_url(&app, "air");
-    let db = Database::connect(&url).await.unwrap();
-    db.execute_unprepared(
-        "CREATE TABLE air_hourly (station TEXT, hour_end TEXT, so2 REAL, no2 REAL, pm10 REAL, co REAL, o3 REAL, pm25 REAL, aqi, primary_pollutant TEXT)",
-    )
-    .await
-    .unwrap();
-    db.execute_unprepared(AIR_ROWS).await.unwrap();
-    db.close().await.unwrap();
-    let s = setup(&app, "airdb", &url, "air_hourly", AIR_FIELDS).await;
-    let input = json!({"code": "WH-AIR-AQI", "name": "空气质量小时 AQI 口径核查", "resourceId": s.resource});
-    let def = app
-        .ok(&s.mgr, CREATE_AIR, json!({"i": input, "m": air_mapping()}))
-        .await["createAirCheck"]
-        .clone();
-    assert_eq!(def["kind"], "AIR_CONSISTENCY");
-    let id = def["id"].clone();
-    // Hours starting on 2026-02-28 and 2026-03-01 (Beijing): the first and the last row are
-    // outside and must not be looked at.
-    let run = app
-        .ok(&s.mgr, RUN_AIR, json!({"id": id, "f": "2026-02-28", "t": "2026-03-01"}))
-        .await["runAirCheck"]
-        .clone();
+/// The verdicts on `AIR_ROWS`, whatever database they were read from.
+fn assert_planted_air(run: &Value) {
     assert_eq!(run["status"], "DONE", "{run}");
     assert_eq!((run["records"].clone(), run["stations"].clone()), (json!(10), json!(2)));
     assert_eq!(
@@ -558,6 +534,35 @@ async fn air_consistency_recomputes_with_the_edition_of_each_hour_and_tickets_by
         "{}",
         results[4]
     );
+}
+
+#[tokio::test]
+async fn air_consistency_recomputes_with_the_edition_of_each_hour_and_tickets_by_station() {
+    let app = spawn().await;
+    let url = sqlite_url(&app, "air");
+    let db = Database::connect(&url).await.unwrap();
+    db.execute_unprepared(
+        "CREATE TABLE air_hourly (station TEXT, hour_end TEXT, so2 REAL, no2 REAL, pm10 REAL, co REAL, o3 REAL, pm25 REAL, aqi, primary_pollutant TEXT)",
+    )
+    .await
+    .unwrap();
+    db.execute_unprepared(AIR_ROWS).await.unwrap();
+    db.close().await.unwrap();
+    let s = setup(&app, "airdb", &url, "air_hourly", AIR_FIELDS).await;
+    let input = json!({"code": "WH-AIR-AQI", "name": "空气质量小时 AQI 口径核查", "resourceId": s.resource});
+    let def = app
+        .ok(&s.mgr, CREATE_AIR, json!({"i": input, "m": air_mapping()}))
+        .await["createAirCheck"]
+        .clone();
+    assert_eq!(def["kind"], "AIR_CONSISTENCY");
+    let id = def["id"].clone();
+    // Hours starting on 2026-02-28 and 2026-03-01 (Beijing): the first and the last row are
+    // outside and must not be looked at.
+    let run = app
+        .ok(&s.mgr, RUN_AIR, json!({"id": id, "f": "2026-02-28", "t": "2026-03-01"}))
+        .await["runAirCheck"]
+        .clone();
+    assert_planted_air(&run);
     let t = tickets(&app, &s.mgr).await;
     let keys: BTreeSet<&str> = t.iter().map(|t| t["dedupKey"].as_str().unwrap()).collect();
     assert_eq!(
@@ -611,5 +616,84 @@ async fn compute_aqi_follows_the_breakpoints_of_each_edition() {
             .await,
         "invalid_input"
     );
+    app.stop().await;
+}
+
+async fn exec(db: &sea_orm::DatabaseConnection, sql: &str) {
+    db.execute_unprepared(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+#[tokio::test]
+async fn air_consistency_reads_postgres_timestamptz_and_mariadb_datetime_sources_alike() {
+    if std::env::var("ECOGOV_NO_EXTERNAL_DB").is_ok_and(|v| v == "1") {
+        println!("ECOGOV_NO_EXTERNAL_DB=1: skipping the PostgreSQL/MariaDB air check test");
+        return;
+    }
+    let app = spawn().await;
+    let suffix = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
+    let pg_admin = Database::connect("postgres://postgres@127.0.0.1:5432/postgres")
+        .await
+        .unwrap();
+    let pg_name = format!("air_src_{suffix}");
+    exec(&pg_admin, &format!("CREATE DATABASE {pg_name}")).await;
+    let pg_url = format!("postgres://postgres@127.0.0.1:5432/{pg_name}");
+    let pg = Database::connect(&pg_url).await.unwrap();
+    exec(
+        &pg,
+        "CREATE TABLE air_hourly (station varchar(16), hour_end timestamptz, so2 double precision, no2 double precision, pm10 numeric(8,1), co numeric(6,2), o3 double precision, pm25 double precision, aqi text, primary_pollutant text)",
+    )
+    .await;
+    // Stamped with their zone: the session zone of the server does not matter.
+    exec(&pg, &AIR_ROWS.replace(":00:00',", ":00:00+08',")).await;
+    pg.close().await.unwrap();
+    let maria = Database::connect("mysql://root@127.0.0.1:3306/test").await.unwrap();
+    let maria_table = format!("air_hourly_{suffix}");
+    exec(
+        &maria,
+        &format!("CREATE TABLE {maria_table} (station VARCHAR(16), hour_end DATETIME, so2 DOUBLE, no2 DOUBLE, pm10 DECIMAL(8,1), co DECIMAL(6,2), o3 DOUBLE, pm25 DOUBLE, aqi VARCHAR(8), primary_pollutant VARCHAR(32)) DEFAULT CHARSET=utf8mb4"),
+    )
+    .await;
+    exec(&maria, &AIR_ROWS.replace("air_hourly", &maria_table)).await;
+
+    let s = setup(&app, "airpg", &pg_url, "air_hourly", AIR_FIELDS).await;
+    let input = json!({"code": "WH-AIR-PG", "name": "PostgreSQL 源", "resourceId": s.resource});
+    let id = app
+        .ok(&s.mgr, CREATE_AIR, json!({"i": input, "m": air_mapping()}))
+        .await["createAirCheck"]["id"]
+        .clone();
+    let run = app
+        .ok(&s.mgr, RUN_AIR, json!({"id": id, "f": "2026-02-28", "t": "2026-03-01"}))
+        .await["runAirCheck"]
+        .clone();
+    assert_planted_air(&run);
+
+    let admin = app.admin().await;
+    data_source(&app, &admin, "airmaria", "mysql://root@127.0.0.1:3306/test").await;
+    let (_, op) = app.user("opr2", Role::Operator, None).await;
+    let res = resource(
+        &app,
+        &op,
+        "WH-AIR-MARIA",
+        &format!("airmaria.{maria_table}"),
+        AIR_FIELDS,
+    )
+    .await;
+    let mut mapping = air_mapping();
+    mapping["timeZone"] = json!("Asia/Shanghai");
+    let input = json!({"code": "WH-AIR-MARIA", "name": "MariaDB 源", "resourceId": res});
+    let id = app.ok(&s.mgr, CREATE_AIR, json!({"i": input, "m": mapping})).await["createAirCheck"]["id"].clone();
+    let run = app
+        .ok(&s.mgr, RUN_AIR, json!({"id": id, "f": "2026-02-28", "t": "2026-03-01"}))
+        .await["runAirCheck"]
+        .clone();
+    assert_planted_air(&run);
+
+    exec(&maria, &format!("DROP TABLE {maria_table}")).await;
+    maria.close().await.unwrap();
+    let _ = pg_admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)"))
+        .await;
     app.stop().await;
 }
