@@ -380,6 +380,17 @@ async fn a_bad_mapping_or_time_zone_is_refused_and_changes_nothing() {
         .await,
         "invalid_input"
     );
+    // Only quality-rule managers write definitions.
+    let (_, op) = app.user("opr2", Role::Operator, None).await;
+    assert_eq!(
+        app.err(
+            Some(&op),
+            CREATE_MET,
+            json!({"i": input, "m": met_mapping(), "c": null})
+        )
+        .await,
+        "forbidden"
+    );
     let list = app
         .ok(&s.mgr, "{ thematicChecks { edges { node { id } } } }", json!({}))
         .await;
