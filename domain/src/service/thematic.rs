@@ -714,7 +714,8 @@ mod tests {
         assert_eq!(r.start(), Utc.with_ymd_and_hms(2025, 12, 31, 16, 0, 0).unwrap());
         assert_eq!(r.end(), Utc.with_ymd_and_hms(2026, 1, 7, 16, 0, 0).unwrap());
         assert!(DateRange::parse("2026-01-07", "2026-01-01").is_err());
-        assert!(DateRange::parse("2026-01-01", "2027-01-01").is_err());
+        assert!(DateRange::parse("2026-01-01", "2027-01-01").is_ok(), "366 days");
+        assert!(DateRange::parse("2026-01-01", "2027-01-02").is_err());
         assert!(DateRange::parse("2026-1-1x", "2026-01-02").is_err());
     }
 }
