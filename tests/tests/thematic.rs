@@ -400,6 +400,39 @@ async fn a_bad_mapping_or_time_zone_is_refused_and_changes_nothing() {
         .ok(&s.mgr, CREATE_MET, json!({"i": input, "m": met_mapping(), "c": null}))
         .await;
     let id = def["createMetQcCheck"]["id"].clone();
+    // A bad mapping on update changes nothing either; a good one is a new version.
+    let update = "mutation($id:ID!,$v:Int!,$i:ThematicCheckInput!,$m:MetQcMappingInput!){ updateMetQcCheck(id:$id, expectedVersion:$v, input:$i, mapping:$m){ version metMapping { temperature } } }";
+    let mut mapping = met_mapping();
+    mapping["pressure"] = json!("station_pressure");
+    assert_eq!(
+        app.err(
+            Some(&s.mgr),
+            update,
+            json!({"id": id, "v": 1, "i": input, "m": mapping})
+        )
+        .await,
+        "invalid_input"
+    );
+    let mut mapping = met_mapping();
+    mapping["temperature"] = json!("td");
+    let updated = app
+        .ok(&s.mgr, update, json!({"id": id, "v": 1, "i": input, "m": mapping}))
+        .await;
+    assert_eq!(
+        updated["updateMetQcCheck"],
+        json!({"version": 2, "metMapping": {"temperature": "td"}})
+    );
+    let disable =
+        "mutation($id:ID!){ setThematicCheckEnabled(id:$id, enabled:false, expectedVersion:2){ enabled version } }";
+    let disabled = app.ok(&s.mgr, disable, json!({"id": id})).await;
+    assert_eq!(
+        disabled["setThematicCheckEnabled"],
+        json!({"enabled": false, "version": 3})
+    );
+    assert_eq!(
+        app.err(Some(&s.mgr), disable, json!({"id": id})).await,
+        "version_conflict"
+    );
     for (f, t) in [
         ("2026-01-05", "2026-01-01"),
         ("2026-01-01", "2027-06-01"),
