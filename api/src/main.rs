@@ -120,6 +120,12 @@ enum BenchCommand {
         #[arg(long, default_value_t = 5_000_000)]
         rows: u64,
     },
+    /// Air-quality consistency: hourly AQI recomputations (edition by hour, six IAQIs, primary
+    /// pollutant, comparison with the reported value) per second on one core.
+    Aqi {
+        #[arg(long, default_value_t = 5_000_000)]
+        rows: usize,
+    },
     /// Meteorological QC: hourly observations through every check per second on one core
     /// (target >= 1,000,000/s), on generated data with planted defects.
     Metqc {
@@ -215,6 +221,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     .ok_or_else(|| anyhow::anyhow!("bench inspection needs --database-url postgres://..."))?;
                 ecogov::bench_inspection::inspection(url, *rows).await?
             }
+            BenchCommand::Aqi { rows } => ecogov::bench_aqi::aqi(*rows)?,
             BenchCommand::Metqc { observations } => ecogov::bench_metqc::metqc(*observations)?,
             BenchCommand::Permits => {
                 let url = cli

@@ -1,5 +1,6 @@
 //! sea-orm entities, one module per table.
 
+pub mod air_check_result;
 pub mod attachment;
 pub mod audit_checkpoint;
 pub mod audit_event;
@@ -19,6 +20,8 @@ pub mod drift_rejection;
 pub mod field_tag_event;
 pub mod idempotency_key;
 pub mod login_attempt;
+pub mod met_qc_day;
+pub mod met_qc_flag;
 pub mod notification;
 pub mod permit_reconciliation;
 pub mod permit_reconciliation_item;
@@ -37,6 +40,8 @@ pub mod sla_pause;
 pub mod sla_policy;
 pub mod source_system;
 pub mod tag_suggestion;
+pub mod thematic_check;
+pub mod thematic_run;
 pub mod ticket;
 pub mod ticket_comment;
 pub mod ticket_event;

@@ -4,6 +4,7 @@
 //! writes in one transaction and appends the audit event (and outbox rows) in that same
 //! transaction, so a state change and its consequences commit or fail together.
 
+pub mod air_check;
 pub mod audit;
 pub mod auth;
 pub mod batch;
@@ -13,6 +14,7 @@ pub mod classification;
 pub mod data_model;
 pub mod datasource;
 pub mod directory;
+pub mod met_qc;
 pub mod notify;
 pub mod permit_reconciliation;
 pub mod quality;
@@ -20,6 +22,7 @@ pub mod reconciliation;
 pub mod sensitivity;
 pub mod sla;
 pub mod source_system;
+pub mod thematic;
 pub mod tickets;
 
 use std::sync::Arc;

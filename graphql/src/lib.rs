@@ -11,6 +11,7 @@ mod quality;
 mod query;
 mod reconciliation;
 mod sensitivity;
+mod thematic;
 mod types;
 
 use async_graphql::dataloader::DataLoader;
@@ -28,6 +29,7 @@ pub use quality::{LatestRunLoader, QualityMutation, QualityQuery};
 pub use query::CoreQuery;
 pub use reconciliation::{ReconciliationMutation, ReconciliationQuery};
 pub use sensitivity::{SensitivityMutation, SensitivityQuery};
+pub use thematic::{ThematicMutation, ThematicQuery};
 
 /// All queries.
 #[derive(async_graphql::MergedObject, Default)]
@@ -41,6 +43,7 @@ pub struct QueryRoot(
     QualityQuery,
     ReconciliationQuery,
     PermitQuery,
+    ThematicQuery,
 );
 
 /// All mutations.
@@ -55,6 +58,7 @@ pub struct MutationRoot(
     QualityMutation,
     ReconciliationMutation,
     PermitMutation,
+    ThematicMutation,
 );
 
 /// The schema type.

@@ -18,6 +18,7 @@ mod quality;
 mod reconciliation;
 mod sensitivity;
 mod sla;
+mod thematic;
 mod tickets;
 mod workers;
 
