@@ -337,6 +337,7 @@ fn message_has_deterministic_id_and_alternative_parts() -> TestResult {
         subject: SUBJECT.into(),
         body_text: "正文".into(),
         body_html: "<p>正文</p>".into(),
+        facts: None,
         status: "sending".into(),
         attempts: 0,
         max_attempts: 5,

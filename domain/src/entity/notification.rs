@@ -16,6 +16,10 @@ pub struct Model {
     pub subject: String,
     pub body_text: String,
     pub body_html: String,
+    /// The message's facts (JSON of `service::notify::StoredFacts`), rendered into subject
+    /// and bodies when sent; then `body_text`/`body_html` are empty. NULL for rows that
+    /// store rendered bodies.
+    pub facts: Option<String>,
     pub status: String,
     pub attempts: i32,
     pub max_attempts: i32,

@@ -17,6 +17,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
 };
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::audit::{self, Change};
@@ -61,7 +62,22 @@ pub enum Template {
 }
 
 impl Template {
-    fn name(self) -> &'static str {
+    /// Every template.
+    pub const ALL: [Template; 5] = [
+        Template::Assigned,
+        Template::Rejected,
+        Template::Warning,
+        Template::Breach,
+        Template::Escalation,
+    ];
+
+    /// The template of a stored name ([`Template::name`]).
+    pub fn from_name(name: &str) -> Option<Template> {
+        Template::ALL.into_iter().find(|t| t.name() == name)
+    }
+
+    /// Name of the template files and of the outbox row's `kind`.
+    pub fn name(self) -> &'static str {
         match self {
             Template::Assigned => "assigned",
             Template::Rejected => "rejected",
@@ -135,29 +151,106 @@ pub struct MessageFacts<'a> {
     pub assignee: Option<&'a str>,
 }
 
+/// The facts of one message as kept in its outbox row (`notifications.facts`, JSON): taken
+/// when the change happens, rendered into text and HTML when the message is sent. The row
+/// stays small (a few hundred bytes instead of the rendered bodies), and rendering costs the
+/// sender, not the transaction that changes the ticket. The same facts always render the
+/// same message, so what goes out is what the change decided.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredFacts {
+    /// Template name (`assigned`, `rejected`, `warning`, `breach`, `escalation`).
+    pub template: String,
+    /// Recipient's display name.
+    pub recipient: String,
+    /// Ticket id.
+    pub ticket_id: i64,
+    /// Ticket title.
+    pub title: String,
+    /// Ticket kind code.
+    pub kind: String,
+    /// Severity code.
+    pub severity: String,
+    /// Ticket state code after the change.
+    pub state: String,
+    /// Clock code, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<String>,
+    /// Deadline, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<DateTime<Utc>>,
+    /// Reason (rejections).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Assignee's display name (escalations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
+}
+
+impl StoredFacts {
+    /// The facts of a message about ticket `f.ticket`.
+    pub fn new(template: Template, f: &MessageFacts<'_>) -> Self {
+        let t = f.ticket;
+        StoredFacts {
+            template: template.name().to_owned(),
+            recipient: f.recipient.to_owned(),
+            ticket_id: t.id,
+            title: t.title.clone(),
+            kind: t.kind.clone(),
+            severity: t.severity.clone(),
+            state: t.state.clone(),
+            clock: f.clock.map(|c| c.as_str().to_owned()),
+            deadline: f.deadline,
+            reason: f.reason.map(str::to_owned),
+            assignee: f.assignee.map(str::to_owned),
+        }
+    }
+
+    fn template(&self) -> Result<Template> {
+        Template::from_name(&self.template)
+            .ok_or_else(|| Error::Internal(format!("unknown message template {:?}", self.template)))
+    }
+
+    fn clock(&self) -> Option<ClockKind> {
+        self.clock.as_deref().and_then(|c| c.parse().ok())
+    }
+
+    /// The subject line (stored in the row for the admins' list).
+    pub fn subject(&self) -> Result<String> {
+        Ok(self
+            .template()?
+            .subject(self.clock().map(|c| c.label()).unwrap_or("时限")))
+    }
+}
+
 /// Renders a template.
 pub fn render(core: &Core, template: Template, f: &MessageFacts<'_>) -> Result<Rendered> {
-    let t = f.ticket;
+    render_facts(core, &StoredFacts::new(template, f))
+}
+
+/// Renders stored facts into subject, text and HTML.
+pub fn render_facts(core: &Core, f: &StoredFacts) -> Result<Rendered> {
+    let template = f.template()?;
     let label = |s: &str, parse: fn(&str) -> Option<&'static str>| parse(s).unwrap_or("未知").to_owned();
-    let clock = f.clock.map(|c| c.label()).unwrap_or("时限");
-    let expected = match f.clock {
+    let clock_kind = f.clock();
+    let clock = clock_kind.map(|c| c.label()).unwrap_or("时限");
+    let expected = match clock_kind {
         Some(ClockKind::Feedback) => "接单反馈",
         _ => "整改并提交复核",
     };
     let ctx = context! {
         subject => template.subject(clock),
         recipient => f.recipient,
-        ticket_id => t.id,
-        title => t.title,
-        kind => label(&t.kind, |s| s.parse::<TicketKind>().ok().map(|k| k.label())),
-        severity => label(&t.severity, |s| s.parse::<Severity>().ok().map(|k| k.label())),
-        state => label(&t.state, |s| s.parse::<State>().ok().map(|k| k.label())),
+        ticket_id => f.ticket_id,
+        title => f.title,
+        kind => label(&f.kind, |s| s.parse::<TicketKind>().ok().map(|k| k.label())),
+        severity => label(&f.severity, |s| s.parse::<Severity>().ok().map(|k| k.label())),
+        state => label(&f.state, |s| s.parse::<State>().ok().map(|k| k.label())),
         clock => clock,
         expected => expected,
         deadline => f.deadline.map(crate::time::format_local),
-        reason => f.reason.unwrap_or(""),
-        assignee => f.assignee.unwrap_or("（未指派）"),
-        link => format!("{}/tickets/{}", core.public_url.trim_end_matches('/'), t.id),
+        reason => f.reason.as_deref().unwrap_or(""),
+        assignee => f.assignee.as_deref().unwrap_or("（未指派）"),
+        link => format!("{}/tickets/{}", core.public_url.trim_end_matches('/'), f.ticket_id),
     };
     let e = env();
     let render_one = |suffix: &str| -> Result<String> {
@@ -172,32 +265,48 @@ pub fn render(core: &Core, template: Template, f: &MessageFacts<'_>) -> Result<R
     })
 }
 
+/// The message of an outbox row: rendered from its facts, or (rows written before facts were
+/// stored) its stored bodies.
+pub fn message(core: &Core, n: &notification::Model) -> Result<Rendered> {
+    match &n.facts {
+        Some(json) => {
+            let facts: StoredFacts =
+                serde_json::from_str(json).map_err(|e| Error::Internal(format!("notification {} facts: {e}", n.id)))?;
+            render_facts(core, &facts)
+        }
+        None => Ok(Rendered {
+            subject: n.subject.clone(),
+            text: n.body_text.clone(),
+            html: n.body_html.clone(),
+        }),
+    }
+}
+
 /// Writes an outbox row unless one with the same dedup key exists. Returns whether written.
 async fn enqueue<C: ConnectionTrait>(
     core: &Core,
     conn: &C,
     dedup_key: &str,
-    kind: &str,
     ticket_id: Option<i64>,
     to: &user::Model,
-    msg: Rendered,
+    facts: &StoredFacts,
 ) -> Result<bool> {
     let n = conn
-        .execute(&enqueue_write(core, dedup_key, kind, ticket_id, to, msg))
+        .execute(&enqueue_write(core, dedup_key, ticket_id, to, facts)?)
         .await?
         .rows_affected();
     Ok(n == 1)
 }
 
-/// The outbox insert of [`enqueue`]: `ON CONFLICT (dedup_key) DO NOTHING`.
+/// The outbox insert of [`enqueue`]: `ON CONFLICT (dedup_key) DO NOTHING`. The row holds the
+/// message's facts; its bodies are rendered when it is sent ([`claim`]).
 fn enqueue_write(
     core: &Core,
     dedup_key: &str,
-    kind: &str,
     ticket_id: Option<i64>,
     to: &user::Model,
-    msg: Rendered,
-) -> sea_orm::sea_query::InsertStatement {
+    facts: &StoredFacts,
+) -> Result<sea_orm::sea_query::InsertStatement> {
     use sea_orm::QueryTrait;
     let now = core.now();
     let (status, error) = match &to.email {
@@ -206,13 +315,16 @@ fn enqueue_write(
     };
     let am = notification::ActiveModel {
         dedup_key: Set(dedup_key.to_owned()),
-        kind: Set(kind.to_owned()),
+        kind: Set(facts.template.clone()),
         ticket_id: Set(ticket_id),
         recipient_id: Set(Some(to.id)),
         recipient_email: Set(to.email.clone().unwrap_or_default()),
-        subject: Set(msg.subject),
-        body_text: Set(msg.text),
-        body_html: Set(msg.html),
+        subject: Set(facts.subject()?),
+        body_text: Set(String::new()),
+        body_html: Set(String::new()),
+        facts: Set(Some(
+            serde_json::to_string(facts).map_err(|e| Error::Internal(e.to_string()))?,
+        )),
         status: Set(status.to_owned()),
         attempts: Set(0),
         max_attempts: Set(MAX_ATTEMPTS),
@@ -223,13 +335,13 @@ fn enqueue_write(
         sent_at: Set(None),
         ..Default::default()
     };
-    notification::Entity::insert(am)
+    Ok(notification::Entity::insert(am)
         .on_conflict(
             OnConflict::column(notification::Column::DedupKey)
                 .do_nothing()
                 .to_owned(),
         )
-        .into_query()
+        .into_query())
 }
 
 /// The outbox insert of a ticket message (assignment, rejection), for a
@@ -243,8 +355,7 @@ pub fn ticket_message_write(
     dedup_key: &str,
     reason: Option<&str>,
 ) -> Result<sea_orm::sea_query::InsertStatement> {
-    let msg = render(
-        core,
+    let facts = StoredFacts::new(
         template,
         &MessageFacts {
             ticket: t,
@@ -254,8 +365,8 @@ pub fn ticket_message_write(
             reason,
             assignee: None,
         },
-    )?;
-    Ok(enqueue_write(core, dedup_key, template.name(), Some(t.id), to, msg))
+    );
+    enqueue_write(core, dedup_key, Some(t.id), to, &facts)
 }
 
 /// Queues an SLA message (warning, breach, escalation).
@@ -273,8 +384,7 @@ pub async fn sla_message<C: ConnectionTrait>(
         Some(a) => user::Entity::find_by_id(a).one(conn).await?.map(|u| u.display_name),
         None => None,
     };
-    let msg = render(
-        core,
+    let facts = StoredFacts::new(
         template,
         &MessageFacts {
             ticket: t,
@@ -284,8 +394,8 @@ pub async fn sla_message<C: ConnectionTrait>(
             reason: None,
             assignee: assignee.as_deref(),
         },
-    )?;
-    enqueue(core, conn, dedup_key, template.name(), Some(t.id), to, msg).await
+    );
+    enqueue(core, conn, dedup_key, Some(t.id), to, &facts).await
 }
 
 /// Outbox relay: marks due rows as queued (with a lease) and returns their ids, so the relay
@@ -330,7 +440,9 @@ pub async fn take_due(core: &Core, limit: u64) -> Result<Vec<i64>> {
     Ok(taken)
 }
 
-/// Claims a row for sending. None if it is already sent, dead, or held by another sender.
+/// Claims a row for sending, with its subject and bodies rendered from its facts. None if it
+/// is already sent, dead, or held by another sender (or its facts cannot be rendered: that
+/// is recorded as a failed attempt).
 pub async fn claim(core: &Core, id: i64) -> Result<Option<notification::Model>> {
     let now = core.now();
     let claimable = Condition::any()
@@ -353,7 +465,24 @@ pub async fn claim(core: &Core, id: i64) -> Result<Option<notification::Model>> 
     if res.rows_affected != 1 {
         return Ok(None);
     }
-    Ok(notification::Entity::find_by_id(id).one(&core.db).await?)
+    let Some(mut n) = notification::Entity::find_by_id(id).one(&core.db).await? else {
+        return Ok(None);
+    };
+    // Rows keep facts, not bodies: render them now, for this send.
+    if n.facts.is_some() {
+        match message(core, &n) {
+            Ok(m) => {
+                n.subject = m.subject;
+                n.body_text = m.text;
+                n.body_html = m.html;
+            }
+            Err(e) => {
+                fail(core, id, &format!("邮件渲染失败：{e}")).await?;
+                return Ok(None);
+            }
+        }
+    }
+    Ok(Some(n))
 }
 
 /// Marks a claimed row as sent.

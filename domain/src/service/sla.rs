@@ -55,7 +55,7 @@ fn pick(rows: &[sla_policy::Model], kind: TicketKind, severity: Severity) -> Bud
 }
 
 /// Every policy edit stores a fresh revision id; policies are cached by it.
-const POLICY_REVISION_KEY: &str = "sla.policy_revision";
+pub(super) const POLICY_REVISION_KEY: &str = "sla.policy_revision";
 
 /// The calendar and the policies in force.
 #[derive(Clone)]
@@ -82,9 +82,19 @@ fn policy_cache() -> &'static Mutex<HashMap<String, Arc<Vec<sla_policy::Model>>>
 /// revision, so no process keeps stale rules.
 pub async fn rules<C: ConnectionTrait>(conn: &C) -> Result<Rules> {
     let revisions = super::calendar::settings(conn, &[super::calendar::REVISION_KEY, POLICY_REVISION_KEY]).await?;
-    let calendar = super::calendar::load_at(conn, revisions[0].clone()).await?;
+    rules_at(conn, revisions[0].clone(), revisions[1].clone()).await
+}
+
+/// [`rules`] for revisions the caller read itself (the calendar's and the policies'); reads
+/// the database only on a cache miss.
+pub(super) async fn rules_at<C: ConnectionTrait>(
+    conn: &C,
+    calendar_revision: Option<String>,
+    policy_revision: Option<String>,
+) -> Result<Rules> {
+    let calendar = super::calendar::load_at(conn, calendar_revision).await?;
     // No revision yet means no edit through the API since install: cache under "".
-    let key = revisions[1].clone().unwrap_or_default();
+    let key = policy_revision.unwrap_or_default();
     let cached = policy_cache()
         .lock()
         .unwrap_or_else(PoisonError::into_inner)

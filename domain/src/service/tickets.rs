@@ -21,8 +21,8 @@ use super::audit::{self, Change, is_unique_violation};
 use super::batch::Batch;
 use super::{Actor, Core, Page, notify, sla};
 use crate::entity::{
-    attachment, idempotency_key, sla_clock, ticket, ticket_comment, ticket_event, ticket_occurrence, ticket_watcher,
-    user,
+    attachment, idempotency_key, setting, sla_clock, ticket, ticket_comment, ticket_event, ticket_occurrence,
+    ticket_watcher, user,
 };
 use crate::role::{Operation, Role};
 use crate::workflow::{
@@ -200,6 +200,20 @@ fn ticket_json(t: &ticket::Model) -> serde_json::Value {
     })
 }
 
+/// The fields of `before` whose values differ in `after`, with their old values: the audit
+/// event of a transition records its full after-image and this before-image of what changed.
+fn changed_fields(before: &serde_json::Value, after: &serde_json::Value) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    if let (Some(b), Some(a)) = (before.as_object(), after.as_object()) {
+        for (k, v) in b {
+            if a.get(k) != Some(v) {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    serde_json::Value::Object(out)
+}
+
 /// Whether the actor may see this ticket.
 pub fn visible(actor: &Actor, t: &ticket::Model) -> bool {
     if !actor.can(Operation::ViewTickets) {
@@ -225,10 +239,12 @@ pub async fn get(core: &Core, actor: &Actor, id: i64) -> Result<ticket::Model> {
 }
 
 async fn check_user<C: ConnectionTrait>(conn: &C, field: &str, id: i64, roles: &[Role]) -> Result<user::Model> {
-    let u = user::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| Error::invalid(field, "用户不存在"))?;
+    accept_user(field, user::Entity::find_by_id(id).one(conn).await?, roles)
+}
+
+/// [`check_user`] on a user row already read (None: no such user).
+fn accept_user(field: &str, u: Option<user::Model>, roles: &[Role]) -> Result<user::Model> {
+    let u = u.ok_or_else(|| Error::invalid(field, "用户不存在"))?;
     if !u.active {
         return Err(Error::invalid(field, "用户已停用"));
     }
@@ -555,6 +571,78 @@ async fn replay(core: &Core, actor: &Actor, key: &str) -> Result<Option<ticket::
     })
 }
 
+/// What a transition reads before it decides.
+struct Loaded {
+    ticket: ticket::Model,
+    clocks: Vec<sla_clock::Model>,
+    /// The user named as assignee in the input, else the ticket's assignee (who is told about
+    /// a rejection); None if there is none or no such user.
+    user: Option<user::Model>,
+    calendar_revision: Option<String>,
+    policy_revision: Option<String>,
+}
+
+/// Reads, in one statement, the ticket with its clocks (one row per clock), the user a
+/// transition may need (`assignee_id`, else the ticket's assignee) and the revisions of the
+/// calendar and SLA policies (for the cached rules). None if there is no such ticket.
+async fn load_for_transition(
+    txn: &DatabaseTransaction,
+    ticket_id: i64,
+    assignee_id: Option<i64>,
+) -> Result<Option<Loaded>> {
+    use sea_orm::sea_query::{Alias, JoinType};
+    use sea_orm::{FromQueryResult, Iterable};
+
+    let mut q = ticket::Entity::find_by_id(ticket_id)
+        .find_with_related(sla_clock::Entity)
+        .into_query();
+    let ua = Alias::new("u_");
+    let user_id = match assignee_id {
+        Some(a) => Expr::val(a),
+        None => Expr::col((ticket::Entity, ticket::Column::AssigneeId)),
+    };
+    q.join_as(
+        JoinType::LeftJoin,
+        user::Entity,
+        ua.clone(),
+        Expr::col((ua.clone(), user::Column::Id)).eq(user_id),
+    );
+    for c in user::Column::iter() {
+        q.expr_as(
+            Expr::col((ua.clone(), c)),
+            Alias::new(format!("C_{}", sea_orm::IdenStatic::as_str(&c))),
+        );
+    }
+    for (alias, key) in [
+        ("calendar_revision", super::calendar::REVISION_KEY),
+        ("policy_revision", sla::POLICY_REVISION_KEY),
+    ] {
+        let sub = Query::select()
+            .column(setting::Column::Value)
+            .from(setting::Entity)
+            .and_where(setting::Column::Key.eq(key))
+            .to_owned();
+        q.expr_as(Expr::SubQuery(None, Box::new(sub.into())), Alias::new(alias));
+    }
+    let rows = txn.query_all_raw(txn.get_database_backend().build(&q)).await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let mut clocks = Vec::with_capacity(rows.len());
+    for r in &rows {
+        if let Some(c) = sla_clock::Model::from_query_result_optional(r, "B_")? {
+            clocks.push(c);
+        }
+    }
+    Ok(Some(Loaded {
+        ticket: ticket::Model::from_query_result(first, "A_")?,
+        clocks,
+        user: user::Model::from_query_result_optional(first, "C_")?,
+        calendar_revision: first.try_get("", "calendar_revision")?,
+        policy_revision: first.try_get("", "policy_revision")?,
+    }))
+}
+
 async fn transition_once(
     core: &Core,
     actor: &Actor,
@@ -564,14 +652,16 @@ async fn transition_once(
 ) -> Result<ticket::Model> {
     let txn = core.begin().await?;
     let now = core.now();
-    // The ticket and its clocks in one query.
-    let (t, clocks) = ticket::Entity::find_by_id(ticket_id)
-        .find_with_related(sla_clock::Entity)
-        .all(&txn)
+    // The ticket, its clocks, the user the message goes to and the rules' revisions in one query.
+    let Loaded {
+        ticket: t,
+        clocks,
+        user: loaded_user,
+        calendar_revision,
+        policy_revision,
+    } = load_for_transition(&txn, ticket_id, input.assignee_id)
         .await?
-        .into_iter()
-        .next()
-        .filter(|(t, _)| visible(actor, t))
+        .filter(|l| visible(actor, &l.ticket))
         .ok_or(Error::NotFound("ticket"))?;
     if t.version != input.expected_version {
         return Err(Error::VersionConflict { current: t.version });
@@ -622,7 +712,8 @@ async fn transition_once(
     if tr.requires.contains(&Requirement::Assignee)
         && let Some(a) = input.assignee_id
     {
-        assignee_user = Some(check_user(&txn, "assigneeId", a, &[Role::Operator, Role::Manager]).await?);
+        let loaded = loaded_user.clone().filter(|u| u.id == a);
+        assignee_user = Some(accept_user("assigneeId", loaded, &[Role::Operator, Role::Manager])?);
     }
     if let Some(r) = input.reviewer_id {
         check_user(&txn, "reviewerId", r, &[Role::Manager]).await?;
@@ -691,17 +782,18 @@ async fn transition_once(
         .into_query(),
     );
     if !tr.sla.is_empty() {
-        let rules = sla::rules(&txn).await?;
+        let rules = sla::rules_at(&txn, calendar_revision, policy_revision).await?;
         sla::apply(&mut batch, &rules, &after, &clocks, tr.sla, reason, now)?;
     }
 
     // Outbox: tell the new assignee, or the assignee whose work was rejected.
     let recipient = match (assignee_user, event, after.assignee_id) {
         (Some(u), _, _) => Some((u, notify::Template::Assigned, "assign")),
-        (None, Event::Reject, Some(a)) => user::Entity::find_by_id(a)
-            .one(&txn)
-            .await?
-            .map(|u| (u, notify::Template::Rejected, "reject")),
+        (None, Event::Reject, Some(a)) => match loaded_user.filter(|u| u.id == a) {
+            Some(u) => Some(u),
+            None => user::Entity::find_by_id(a).one(&txn).await?,
+        }
+        .map(|u| (u, notify::Template::Rejected, "reject")),
         _ => None,
     };
     if let Some((u, template, prefix)) = recipient {
@@ -715,6 +807,7 @@ async fn transition_once(
         )?);
     }
 
+    let after_json_base = ticket_json(&after);
     if let Some(key) = &input.idempotency_key {
         batch.push(
             idempotency_key::Entity::insert(idempotency_key::ActiveModel {
@@ -728,7 +821,8 @@ async fn transition_once(
         );
     }
 
-    let mut after_json = ticket_json(&after);
+    let before_json = changed_fields(&ticket_json(&t), &after_json_base);
+    let mut after_json = after_json_base;
     after_json["event"] = json!(event.as_str());
     if let Some(n) = note {
         after_json["note"] = json!(n);
@@ -746,7 +840,7 @@ async fn transition_once(
             action: "ticket.transition",
             subject_type: "ticket",
             subject_id: t.id.to_string(),
-            before: Some(ticket_json(&t)),
+            before: Some(before_json),
             after: Some(after_json),
         },
     ));
