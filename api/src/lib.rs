@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod bench;
+pub mod bench_enterprises;
 pub mod bench_inspection;
 pub mod bench_metqc;
 pub mod bootstrap;

@@ -13,6 +13,7 @@ pub mod classification;
 pub mod data_model;
 pub mod datasource;
 pub mod directory;
+pub mod enterprise;
 pub mod notify;
 pub mod quality;
 pub mod reconciliation;

@@ -11,6 +11,7 @@ mod m20261204_000006_drift;
 mod m20261204_000007_classification;
 mod m20261204_000008_quality;
 mod m20261204_000009_reconciliation;
+mod m20261205_000011_enterprises;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000007_classification::Migration),
             Box::new(m20261204_000008_quality::Migration),
             Box::new(m20261204_000009_reconciliation::Migration),
+            Box::new(m20261205_000011_enterprises::Migration),
         ]
     }
 }
