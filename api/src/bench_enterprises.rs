@@ -7,8 +7,8 @@
 //! character (suspect). It imports them through the service (batches of 5,000, as the GraphQL
 //! mutation does), then times:
 //! - `full_s`: a full merge of every enterprise (identities, conflicts, their tickets);
-//! - `incremental_s`: re-importing `changed` EIA records (new approval dates; 1 % of them also a
-//!   new name, i.e. new conflicts) and merging again, which touches only those enterprises
+//! - `incremental_s`: re-importing `changed` EIA records (new approval dates; those whose index
+//!   is 50 mod 5,000 also a new name, i.e. new conflicts) and merging again, which touches only those enterprises
 //!   (`incremental_merged` must equal `changed`).
 //!
 //! The figures are checked (every planted conflict found, nothing else), so a fast wrong run
@@ -93,7 +93,7 @@ fn row(source: Source, i: usize, version: u32) -> anyhow::Result<RawRecord> {
             ..base
         },
         Source::EiaApproval => RawRecord {
-            name: Some(if name_conflict(i) || (version > 0 && i % 100 == 50) {
+            name: Some(if name_conflict(i) || (version > 0 && i % 5_000 == 50) {
                 format!("武汉市第{i}化工有限责任公司")
             } else {
                 name
@@ -182,7 +182,7 @@ pub async fn enterprises(database_url: Option<&str>, n: usize, changed: usize) -
         // Spread the changed enterprises over the whole range.
         let step = (n / changed.max(1)).max(1);
         let ids: Vec<usize> = (0..n).step_by(step).take(changed).collect();
-        let new_conflicts = ids.iter().filter(|&&i| i % 100 == 50).count();
+        let new_conflicts = ids.iter().filter(|&&i| i % 5_000 == 50).count();
         let t2 = Instant::now();
         import(&core, &actor, Source::EiaApproval, &ids, 1).await?;
         let t3 = Instant::now();
