@@ -57,7 +57,7 @@ pub fn sla(n: usize) -> String {
     )
 }
 
-mod load {
+pub(crate) mod load {
     //! Shared set-up of the database-backed benchmarks.
 
     use anyhow::Context;

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod bench;
 pub mod bench_aqi;
+pub mod bench_enterprises;
 pub mod bench_inspection;
 pub mod bench_metqc;
 pub mod bench_permits;

@@ -144,6 +144,15 @@ enum BenchCommand {
         #[arg(long, default_value_t = 8)]
         clients: usize,
     },
+    /// One file per enterprise: a full merge of `enterprises` enterprises from five sources, then
+    /// an incremental update of `changed` of them. On the configured database (SQLite default;
+    /// the global `--database-url postgres://...` for PostgreSQL).
+    Enterprises {
+        #[arg(long, default_value_t = 50_000)]
+        enterprises: usize,
+        #[arg(long, default_value_t = 1_000)]
+        changed: usize,
+    },
     /// p50/p99 latency and throughput of the ticket-list query under concurrent clients.
     /// With the global `--database-url postgres://...` it runs on PostgreSQL + Redis, else SQLite.
     Api {
@@ -236,6 +245,9 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     .as_deref()
                     .ok_or_else(|| anyhow::anyhow!("bench transitions needs --database-url postgres://..."))?;
                 ecogov::bench::transitions(url, *seconds, *clients).await?
+            }
+            BenchCommand::Enterprises { enterprises, changed } => {
+                ecogov::bench_enterprises::enterprises(cli.database_url.as_deref(), *enterprises, *changed).await?
             }
             BenchCommand::Api {
                 seconds,

@@ -4,6 +4,7 @@ pub mod air;
 pub mod blob;
 pub mod calendar;
 pub mod catalog;
+pub mod enterprise;
 pub mod entity;
 pub mod error;
 pub mod hashchain;

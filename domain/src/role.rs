@@ -136,11 +136,17 @@ pub enum Operation {
     ManageCustomSql,
     /// Start inspections, re-checks and reconciliations by hand.
     RunQuality,
+    /// Read enterprise files (一企一档).
+    ViewEnterprises,
+    /// Configure the source precedence of enterprise files.
+    ManageEnterpriseSources,
+    /// Import enterprise source records and merge them.
+    ImportEnterpriseData,
 }
 
 impl Operation {
     /// All operations, for exhaustive tests.
-    pub const ALL: [Operation; 22] = [
+    pub const ALL: [Operation; 25] = [
         Operation::ViewTickets,
         Operation::CreateTicket,
         Operation::Comment,
@@ -163,6 +169,9 @@ impl Operation {
         Operation::ManageQualityRules,
         Operation::ManageCustomSql,
         Operation::RunQuality,
+        Operation::ViewEnterprises,
+        Operation::ManageEnterpriseSources,
+        Operation::ImportEnterpriseData,
     ];
 }
 
@@ -192,6 +201,9 @@ pub fn roles_for(op: Operation) -> &'static [Role] {
         Operation::ManageQualityRules => &[Manager],
         Operation::ManageCustomSql => &[Admin],
         Operation::RunQuality => &[Manager, Operator],
+        Operation::ViewEnterprises => &[Admin, Manager, Operator, Auditor],
+        Operation::ManageEnterpriseSources => &[Admin],
+        Operation::ImportEnterpriseData => &[Manager, Operator],
     }
 }
 

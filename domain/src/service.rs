@@ -15,6 +15,7 @@ pub mod data_model;
 pub mod datasource;
 pub mod directory;
 pub mod met_qc;
+pub mod enterprise;
 pub mod notify;
 pub mod permit_reconciliation;
 pub mod quality;

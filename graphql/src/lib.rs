@@ -2,6 +2,7 @@
 
 mod catalog;
 mod classification;
+mod enterprise;
 mod error;
 mod loaders;
 mod models;
@@ -20,6 +21,9 @@ use ecogov_domain::service::{Actor, Core};
 
 pub use catalog::{CatalogMutation, CatalogQuery, DataSourceMutation, DataSourceQuery};
 pub use classification::{ClassificationMutation, ClassificationQuery};
+pub use enterprise::{
+    EnterpriseConflictsLoader, EnterpriseMutation, EnterpriseQuery, EnterpriseRecordsLoader, EnterpriseTicketsLoader,
+};
 pub use error::{ApiError, ApiResult};
 pub use loaders::{ClockLoader, DepartmentLoader, SourceSystemLoader, UserLoader};
 pub use models::{ModelMutation, ModelQuery};
@@ -44,6 +48,7 @@ pub struct QueryRoot(
     ReconciliationQuery,
     PermitQuery,
     ThematicQuery,
+    EnterpriseQuery,
 );
 
 /// All mutations.
@@ -59,6 +64,7 @@ pub struct MutationRoot(
     ReconciliationMutation,
     PermitMutation,
     ThematicMutation,
+    EnterpriseMutation,
 );
 
 /// The schema type.
@@ -104,4 +110,7 @@ pub fn with_request_data(req: async_graphql::Request, core: &Core, ctx: RequestC
         .data(DataLoader::new(ClockLoader(core.clone()), tokio::spawn))
         .data(DataLoader::new(SourceSystemLoader(core.clone()), tokio::spawn))
         .data(DataLoader::new(LatestRunLoader(core.clone()), tokio::spawn))
+        .data(DataLoader::new(EnterpriseRecordsLoader(core.clone()), tokio::spawn))
+        .data(DataLoader::new(EnterpriseConflictsLoader(core.clone()), tokio::spawn))
+        .data(DataLoader::new(EnterpriseTicketsLoader(core.clone()), tokio::spawn))
 }

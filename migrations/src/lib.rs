@@ -12,6 +12,7 @@ mod m20261204_000007_classification;
 mod m20261204_000008_quality;
 mod m20261204_000009_reconciliation;
 mod m20261205_000010_ticket_write_path;
+mod m20261205_000011_enterprises;
 mod m20261205_000012_permit_reconciliation;
 mod m20261205_000013_thematic_checks;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000008_quality::Migration),
             Box::new(m20261204_000009_reconciliation::Migration),
             Box::new(m20261205_000010_ticket_write_path::Migration),
+            Box::new(m20261205_000011_enterprises::Migration),
             Box::new(m20261205_000012_permit_reconciliation::Migration),
             Box::new(m20261205_000013_thematic_checks::Migration),
         ]

@@ -11,6 +11,7 @@ mod classification;
 mod datasources;
 mod demo;
 mod email;
+mod enterprises;
 mod models;
 mod permissions;
 mod permits;

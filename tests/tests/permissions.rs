@@ -31,6 +31,9 @@ const MATRIX: &[(Operation, &str)] = &[
     (Operation::ManageQualityRules, "M"),
     (Operation::ManageCustomSql, "A"),
     (Operation::RunQuality, "MO"),
+    (Operation::ViewEnterprises, "AMOU"),
+    (Operation::ManageEnterpriseSources, "A"),
+    (Operation::ImportEnterpriseData, "MO"),
 ];
 
 fn letter(r: Role) -> char {
@@ -119,6 +122,9 @@ async fn every_role_against_every_operation_through_the_api() {
                 Operation::ManageQualityRules => (format!("mutation($r:ID!){{ createQualityRule(input:{{resourceId:$r, code:\"q{i}\", severity: LOW, check:{{kind:\"completeness\", column:\"station_code\"}}}}) {{ id }} }}"), json!({"r": cat})),
                 Operation::ManageCustomSql => (format!("mutation($r:ID!){{ createQualityRule(input:{{resourceId:$r, code:\"s{i}\", severity: LOW, check:{{kind:\"custom_sql\", sql:\"SELECT 1 AS x WHERE 1 = 0\"}}}}) {{ id }} }}"), json!({"r": cat})),
                 Operation::RunQuality => ("mutation($r:ID!){ runQualityInspection(resourceId:$r) { id status } }".to_owned(), json!({"r": cat})),
+                Operation::ViewEnterprises => ("{ enterprises { edges { node { creditCode } } } }".to_owned(), json!({})),
+                Operation::ManageEnterpriseSources => ("mutation { setEnterprisePrecedence(field: NAME, sources: [PERMIT, EIA_APPROVAL]) { version } }".to_owned(), json!({})),
+                Operation::ImportEnterpriseData => ("mutation { mergeEnterprises { merged } }".to_owned(), json!({})),
                 Operation::ApproveCatalog => ("mutation($id:ID!){ catalogTransition(id:$id, event: APPROVE, expectedVersion: 2) { status } }".to_owned(), json!({"id": cat})),
             };
             let r = app.gql(Some(tok), &query, vars).await;
