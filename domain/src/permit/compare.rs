@@ -238,8 +238,16 @@ pub fn reconcile(
     letters: &[char],
     today: NaiveDate,
 ) -> Result<Outcome, String> {
-    let c = check_side(Side::City, city, city_mapping, letters)?;
-    let n = check_side(Side::National, national, national_mapping, letters)?;
+    // The two sides are read independently: one thread each.
+    let (c, n) = std::thread::scope(|scope| {
+        let national = scope.spawn(|| check_side(Side::National, national, national_mapping, letters));
+        let c = check_side(Side::City, city, city_mapping, letters);
+        let n = national
+            .join()
+            .unwrap_or_else(|_| Err("national side check panicked".to_owned()));
+        (c, n)
+    });
+    let (c, n) = (c?, n?);
     let compared: Vec<Field> = Field::ALL
         .iter()
         .copied()

@@ -3,7 +3,7 @@
 //! Every function takes the raw cell text and returns the canonical text (equal text means an
 //! equal value) or a Chinese reason why the text cannot be read. An empty cell is `Ok(None)`.
 
-use chrono::{Days, NaiveDate};
+use chrono::{Datelike, Days, NaiveDate};
 
 use super::Kind;
 use crate::ident::OutletCode;
@@ -57,7 +57,7 @@ pub fn value(kind: Kind, raw: &str) -> Result<Option<String>, String> {
     match kind {
         Kind::Text => Ok(Some(t)),
         Kind::Category => category(&t).map(|c| Some(c.to_owned())),
-        Kind::Date => date(&t).map(|d| Some(d.format("%Y-%m-%d").to_string())),
+        Kind::Date => date(&t).map(|d| Some(format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()))),
         Kind::Number => number(&t).map(Some),
         Kind::Outlets => outlets(&t).map(Some),
     }
@@ -117,25 +117,33 @@ pub fn date(t: &str) -> Result<NaiveDate, String> {
 /// A decimal number as canonical text (thousands separators and a leading `+` allowed; equal
 /// values give equal text, to 6 decimals).
 pub fn number(t: &str) -> Result<String, String> {
-    let cleaned: String = t.chars().filter(|c| *c != ',' && *c != '，' && *c != ' ').collect();
+    let cleaned: std::borrow::Cow<'_, str> = if t.contains([',', '，', ' ']) {
+        t.chars()
+            .filter(|c| *c != ',' && *c != '，' && *c != ' ')
+            .collect::<String>()
+            .into()
+    } else {
+        t.into()
+    };
     let cleaned = cleaned.strip_prefix('+').unwrap_or(&cleaned);
     let v: f64 = cleaned
         .parse()
         .ok()
         .filter(|v: &f64| v.is_finite())
         .ok_or_else(|| format!("数值“{t}”无法识别"))?;
-    let mut s = format!("{:.6}", v);
-    if s.contains('.') {
-        while s.ends_with('0') {
-            s.pop();
-        }
-        if s.ends_with('.') {
-            s.pop();
-        }
-    }
-    if s == "-0" {
-        s = "0".into();
-    }
+    // Rounded to 6 decimals, then the shortest text that reads back as that value. Values too
+    // large for the scaling keep their own shortest text (they have no decimals to round).
+    let scaled = v * 1e6;
+    let rounded = if scaled.is_finite() && scaled.abs() < 9e15 {
+        scaled.round() / 1e6
+    } else {
+        v
+    };
+    let s = if rounded == 0.0 {
+        "0".to_owned()
+    } else {
+        rounded.to_string()
+    };
     Ok(s)
 }
 
