@@ -284,7 +284,30 @@ pub async fn import(core: &Core, actor: &Actor, source: Source, rows: &[RawRecor
         .await?;
     }
     txn.commit().await?;
+    if outcome.created >= ANALYZE_AFTER {
+        refresh_statistics(core).await;
+    }
     Ok(outcome)
+}
+
+/// New records after which an import refreshes PostgreSQL's statistics of the tables it fills.
+const ANALYZE_AFTER: usize = 1_000;
+
+/// `ANALYZE` of the tables a bulk import grows (PostgreSQL only). Without it, plans cached
+/// while the tables were small (a record lookup that filters the key list instead of probing
+/// the index) stay in use as they grow, and an import of 250,000 records slowed down
+/// quadratically (316 s instead of ~15 s). Best effort: the import has committed.
+async fn refresh_statistics(core: &Core) {
+    if core.db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return;
+    }
+    if let Err(e) = core
+        .db
+        .execute_unprepared("ANALYZE enterprise_records, enterprise_field_history, enterprise_dirty")
+        .await
+    {
+        tracing::warn!(error = %e, "ANALYZE after an enterprise import failed");
+    }
 }
 
 async fn mark_dirty<C: ConnectionTrait>(conn: &C, codes: &[String], now: DateTime<Utc>) -> Result<()> {
