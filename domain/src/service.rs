@@ -25,6 +25,7 @@ pub mod sla;
 pub mod source_system;
 pub mod thematic;
 pub mod tickets;
+mod versioned;
 
 use std::sync::Arc;
 

@@ -311,7 +311,29 @@ pub async fn create(core: &Core, actor: &Actor, input: DefinitionInput, enabled:
     Ok(m)
 }
 
-/// Locks the definition at `expected_version` and writes `change` over it with its audit event.
+impl super::versioned::Versioned for def_e::Entity {
+    const SUBJECT: &'static str = "permit_reconciliation";
+    fn id_column() -> Self::Column {
+        def_e::Column::Id
+    }
+    fn version_column() -> Self::Column {
+        def_e::Column::Version
+    }
+    fn updated_at_column() -> Self::Column {
+        def_e::Column::UpdatedAt
+    }
+    fn version(m: &Self::Model) -> i32 {
+        m.version
+    }
+    fn code(m: &Self::Model) -> String {
+        m.code.clone()
+    }
+    fn audit_json(m: &Self::Model) -> serde_json::Value {
+        audit_json(m)
+    }
+}
+
+/// Writes a new version of the definition; see [`super::versioned::write_version`].
 async fn write_version(
     core: &Core,
     actor: &Actor,
@@ -320,50 +342,7 @@ async fn write_version(
     action: &str,
     change: impl FnOnce(&def_e::Model) -> Result<def_e::ActiveModel>,
 ) -> Result<def_e::Model> {
-    let txn = core.begin().await?;
-    let current = def_e::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(Error::NotFound("permit_reconciliation"))?;
-    if current.version != expected_version {
-        return Err(Error::VersionConflict {
-            current: current.version,
-        });
-    }
-    let now = core.now();
-    let mut am = change(&current)?;
-    am.version = Set(current.version + 1);
-    am.updated_at = Set(now);
-    let res = def_e::Entity::update_many()
-        .set(am)
-        .filter(def_e::Column::Id.eq(id))
-        .filter(def_e::Column::Version.eq(current.version))
-        .exec(&txn)
-        .await?;
-    if res.rows_affected != 1 {
-        return Err(Error::VersionConflict {
-            current: current.version,
-        });
-    }
-    let after = def_e::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(Error::NotFound("permit_reconciliation"))?;
-    audit::append(
-        &txn,
-        actor,
-        now,
-        Change {
-            action,
-            subject_type: "permit_reconciliation",
-            subject_id: after.code.clone(),
-            before: Some(audit_json(&current)),
-            after: Some(audit_json(&after)),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+    super::versioned::write_version::<def_e::Entity>(core, actor, id, expected_version, action, |_| true, change).await
 }
 
 /// Replaces a definition's name and spec (a new version); the code cannot change.

@@ -243,7 +243,29 @@ pub async fn create(
     Ok(m)
 }
 
-/// Writes `am` over the definition if it is still at `expected_version`, with its audit event.
+impl super::versioned::Versioned for reconciliation::Entity {
+    const SUBJECT: &'static str = "reconciliation";
+    fn id_column() -> Self::Column {
+        reconciliation::Column::Id
+    }
+    fn version_column() -> Self::Column {
+        reconciliation::Column::Version
+    }
+    fn updated_at_column() -> Self::Column {
+        reconciliation::Column::UpdatedAt
+    }
+    fn version(m: &Self::Model) -> i32 {
+        m.version
+    }
+    fn code(m: &Self::Model) -> String {
+        m.code.clone()
+    }
+    fn audit_json(m: &Self::Model) -> serde_json::Value {
+        audit_json(m)
+    }
+}
+
+/// Writes a new version of the definition; see [`super::versioned::write_version`].
 async fn write_version(
     core: &Core,
     actor: &Actor,
@@ -252,50 +274,16 @@ async fn write_version(
     action: &str,
     change: impl FnOnce(&reconciliation::Model) -> Result<reconciliation::ActiveModel>,
 ) -> Result<reconciliation::Model> {
-    let txn = core.begin().await?;
-    let current = reconciliation::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(Error::NotFound("reconciliation"))?;
-    if current.version != expected_version {
-        return Err(Error::VersionConflict {
-            current: current.version,
-        });
-    }
-    let now = core.now();
-    let mut am = change(&current)?;
-    am.version = Set(current.version + 1);
-    am.updated_at = Set(now);
-    let res = reconciliation::Entity::update_many()
-        .set(am)
-        .filter(reconciliation::Column::Id.eq(id))
-        .filter(reconciliation::Column::Version.eq(current.version))
-        .exec(&txn)
-        .await?;
-    if res.rows_affected != 1 {
-        return Err(Error::VersionConflict {
-            current: current.version,
-        });
-    }
-    let after = reconciliation::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(Error::NotFound("reconciliation"))?;
-    audit::append(
-        &txn,
+    super::versioned::write_version::<reconciliation::Entity>(
+        core,
         actor,
-        now,
-        Change {
-            action,
-            subject_type: "reconciliation",
-            subject_id: after.code.clone(),
-            before: Some(audit_json(&current)),
-            after: Some(audit_json(&after)),
-        },
+        id,
+        expected_version,
+        action,
+        |_| true,
+        change,
     )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+    .await
 }
 
 /// Replaces a definition's name, domain, department and spec (a new version). The code cannot

@@ -214,8 +214,30 @@ pub(crate) async fn create(
     Ok(m)
 }
 
-/// Writes a new version of a definition if it is still at `expected_version`, with its audit
-/// event; `change` builds the new columns from the current row.
+impl super::versioned::Versioned for thematic_check::Entity {
+    const SUBJECT: &'static str = "thematic_check";
+    fn id_column() -> Self::Column {
+        thematic_check::Column::Id
+    }
+    fn version_column() -> Self::Column {
+        thematic_check::Column::Version
+    }
+    fn updated_at_column() -> Self::Column {
+        thematic_check::Column::UpdatedAt
+    }
+    fn version(m: &Self::Model) -> i32 {
+        m.version
+    }
+    fn code(m: &Self::Model) -> String {
+        m.code.clone()
+    }
+    fn audit_json(m: &Self::Model) -> serde_json::Value {
+        audit_json(m)
+    }
+}
+
+/// Writes a new version of a definition of `kind` (another kind's id is not found); see
+/// [`super::versioned::write_version`].
 pub(crate) async fn write_version(
     core: &Core,
     actor: &Actor,
@@ -225,51 +247,16 @@ pub(crate) async fn write_version(
     action: &str,
     change: impl FnOnce(&thematic_check::Model) -> Result<thematic_check::ActiveModel>,
 ) -> Result<thematic_check::Model> {
-    let txn = core.begin().await?;
-    let current = thematic_check::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .filter(|m| m.kind == kind.as_str())
-        .ok_or(Error::NotFound("thematic_check"))?;
-    if current.version != expected_version {
-        return Err(Error::VersionConflict {
-            current: current.version,
-        });
-    }
-    let now = core.now();
-    let mut am = change(&current)?;
-    am.version = Set(current.version + 1);
-    am.updated_at = Set(now);
-    let res = thematic_check::Entity::update_many()
-        .set(am)
-        .filter(thematic_check::Column::Id.eq(id))
-        .filter(thematic_check::Column::Version.eq(current.version))
-        .exec(&txn)
-        .await?;
-    if res.rows_affected != 1 {
-        return Err(Error::VersionConflict {
-            current: current.version,
-        });
-    }
-    let after = thematic_check::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(Error::NotFound("thematic_check"))?;
-    audit::append(
-        &txn,
+    super::versioned::write_version::<thematic_check::Entity>(
+        core,
         actor,
-        now,
-        Change {
-            action,
-            subject_type: "thematic_check",
-            subject_id: after.code.clone(),
-            before: Some(audit_json(&current)),
-            after: Some(audit_json(&after)),
-        },
+        id,
+        expected_version,
+        action,
+        |m| m.kind == kind.as_str(),
+        change,
     )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+    .await
 }
 
 /// Enables or disables a definition.
