@@ -282,7 +282,10 @@ async fn the_first_scheduled_inspection_finds_every_planted_defect() {
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         for (code, id) in &ids {
             let r = app.ok(&mgr, runs, json!({"r": id})).await;
-            if let Some(run) = r["qualityRuns"]["edges"][0]["node"].as_object() {
+            // A run row exists from its start ("running"); wait for it to finish.
+            if let Some(run) = r["qualityRuns"]["edges"][0]["node"].as_object()
+                && run["status"] != "running"
+            {
                 latest.insert(code.clone(), serde_json::Value::Object(run.clone()));
             }
         }
