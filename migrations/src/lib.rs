@@ -15,6 +15,7 @@ mod m20261205_000010_ticket_write_path;
 mod m20261205_000011_enterprises;
 mod m20261205_000012_permit_reconciliation;
 mod m20261205_000013_thematic_checks;
+mod m20261205_000014_batch_guard;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000011_enterprises::Migration),
             Box::new(m20261205_000012_permit_reconciliation::Migration),
             Box::new(m20261205_000013_thematic_checks::Migration),
+            Box::new(m20261205_000014_batch_guard::Migration),
         ]
     }
 }

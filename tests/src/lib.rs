@@ -308,4 +308,18 @@ impl TestApp {
     pub async fn sql(&self, statement: &str) {
         self.core.db.execute_unprepared(statement).await.unwrap();
     }
+
+    /// The first column of the first row of a query, as an integer (a count, say).
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        let db = &self.core.db;
+        db.query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<i64>(0)
+        .unwrap()
+    }
 }

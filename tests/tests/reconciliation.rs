@@ -193,20 +193,6 @@ async fn assert_planted(app: &TestApp, token: &str, run: &Value) {
     assert_eq!(mismatches, 3);
 }
 
-async fn scalar(app: &TestApp, sql: &str) -> i64 {
-    let row = app
-        .core
-        .db
-        .query_one_raw(sea_orm::Statement::from_string(
-            app.core.db.get_database_backend(),
-            sql.to_owned(),
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get_by_index::<i64>(0).unwrap()
-}
-
 #[tokio::test]
 async fn planted_differences_are_found_exactly_and_a_rerun_replaces_the_month() {
     let app = TestApp::spawn_with(Options {
@@ -265,7 +251,7 @@ async fn planted_differences_are_found_exactly_and_a_rerun_replaces_the_month() 
     assert_eq!(again["ticket"]["recurrenceCount"], 2);
     assert_planted(&app, &mgr, &again).await;
     assert_eq!(
-        scalar(&app, "SELECT COUNT(*) FROM reconciliation_items").await,
+        app.scalar("SELECT COUNT(*) FROM reconciliation_items").await,
         5,
         "the earlier items are replaced"
     );
@@ -325,11 +311,8 @@ async fn planted_differences_are_found_exactly_and_a_rerun_replaces_the_month() 
     assert_eq!(months, vec!["2026-11", "2026-10"]);
     // Every change and run is audited.
     assert_eq!(
-        scalar(
-            &app,
-            "SELECT COUNT(*) FROM audit_events WHERE subject_type = 'reconciliation'"
-        )
-        .await,
+        app.scalar("SELECT COUNT(*) FROM audit_events WHERE subject_type = 'reconciliation'")
+            .await,
         6,
         "create, update and four runs"
     );
@@ -557,11 +540,8 @@ async fn the_schedule_runs_the_previous_month_once_across_two_worker_processes()
         ]
     );
     assert_eq!(
-        scalar(
-            &app,
-            "SELECT COUNT(*) FROM audit_events WHERE action = 'reconciliation.run'"
-        )
-        .await,
+        app.scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'reconciliation.run'")
+            .await,
         2
     );
     second.stop().await.unwrap();
@@ -640,13 +620,10 @@ async fn permissions_are_enforced_and_bad_definitions_change_nothing() {
         assert_eq!(ext["code"], "invalid_input", "{field}: {r}");
         assert_eq!(ext["field"], field, "{r}");
     }
-    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM reconciliations").await, 0);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM reconciliations").await, 0);
     assert_eq!(
-        scalar(
-            &app,
-            "SELECT COUNT(*) FROM audit_events WHERE subject_type = 'reconciliation'"
-        )
-        .await,
+        app.scalar("SELECT COUNT(*) FROM audit_events WHERE subject_type = 'reconciliation'")
+            .await,
         0
     );
 

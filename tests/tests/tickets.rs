@@ -259,6 +259,82 @@ async fn stale_version_conflicts_and_idempotent_replay_returns_first_result() {
     app.stop().await;
 }
 
+/// Transitions racing on one ticket with the same expected version (all pass the early
+/// version check, then meet at the guarded write): exactly one commits; the others get a
+/// version conflict and write nothing: no history, audit event, clock restart or email.
+#[tokio::test]
+async fn racing_transitions_commit_once_and_losers_write_nothing() {
+    let app = TestApp::spawn_with(crate::Options {
+        workers: false,
+        ..Default::default()
+    })
+    .await;
+    let c = cast(&app).await;
+    let mgr = &c.manager.1;
+    let t = new_ticket(&app, mgr, &c.dept, "MEDIUM").await;
+    let assigned = app
+        .ok(mgr, &q::transition(), json!({"i": {"ticketId": t["id"], "event": "ASSIGN", "expectedVersion": t["version"], "assigneeId": c.operator.0}}))
+        .await["transition"]
+        .clone();
+    let transition = q::transition();
+    let race = |to: &str| {
+        app.gql(
+            Some(mgr),
+            &transition,
+            json!({"i": {"ticketId": t["id"], "event": "REASSIGN", "expectedVersion": assigned["version"], "assigneeId": to}}),
+        )
+    };
+    let (r1, r2, r3, r4, r5, r6) = tokio::join!(
+        race(&c.manager.0),
+        race(&c.reviewer.0),
+        race(&c.operator.0),
+        race(&c.manager.0),
+        race(&c.reviewer.0),
+        race(&c.operator.0)
+    );
+    let results = [r1, r2, r3, r4, r5, r6];
+    let winners: Vec<&Value> = results.iter().filter(|r| r["errors"].is_null()).collect();
+    assert_eq!(winners.len(), 1, "{results:?}");
+    for r in results.iter().filter(|r| !r["errors"].is_null()) {
+        assert_eq!(r["errors"][0]["extensions"]["code"], "version_conflict", "{r}");
+    }
+    let won = &winners[0]["data"]["transition"];
+    let now = app.ok(mgr, &q::ticket(), json!({"id": t["id"]})).await["ticket"].clone();
+    assert_eq!(now["version"], won["version"]);
+    assert_eq!(now["version"].as_i64(), assigned["version"].as_i64().map(|v| v + 1));
+    assert_eq!(now["assignee"]["id"], won["assignee"]["id"]);
+    assert_eq!(now["history"].as_array().unwrap().len(), 2, "assign and one reassign");
+    let id = t["id"].as_str().unwrap();
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'ticket.transition' AND subject_id = '{id}'"
+        ))
+        .await,
+        2
+    );
+    assert_eq!(
+        app.scalar(&format!("SELECT COUNT(*) FROM notifications WHERE ticket_id = {id}"))
+            .await,
+        2,
+        "one email for the assignment, one for the winning reassignment"
+    );
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT CAST(MAX(deadline_version) AS BIGINT) FROM sla_clocks WHERE ticket_id = {id} AND clock = 'feedback'"
+        ))
+        .await,
+        now["sla"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["clock"] == "FEEDBACK")
+            .unwrap()["deadlineVersion"]
+            .as_i64()
+            .unwrap()
+    );
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn bad_input_gets_stable_codes_and_changes_nothing() {
     let app = TestApp::spawn_with(crate::Options {

@@ -85,7 +85,7 @@ pub async fn sequence(core: &Core) -> Result<u64> {
         let pending = audit_event::Entity::find()
             .filter(audit_event::Column::Seq.is_null())
             .order_by_asc(audit_event::Column::Id)
-            .limit(500)
+            .limit(LINK_BATCH as u64)
             .all(&txn)
             .await?;
         if pending.is_empty() {
@@ -130,8 +130,16 @@ pub async fn sequence(core: &Core) -> Result<u64> {
             .await?;
         txn.commit().await?;
         linked += n as u64;
+        // A partial batch took everything pending; events committed since wait for the next
+        // round, so a steady stream of writes is linked in a few large batches a second.
+        if n < LINK_BATCH {
+            return Ok(linked);
+        }
     }
 }
+
+/// Events linked per sequencer transaction.
+const LINK_BATCH: usize = 500;
 
 /// `UPDATE audit_events SET seq, prev_hash, hash, algorithm FROM (VALUES ...)`: one
 /// statement for a whole batch of links (VALUES columns are named `column1`.. on both

@@ -11,13 +11,23 @@
 //!
 //! The writes of one batch must touch different rows: PostgreSQL runs all the sub-statements
 //! on one snapshot, so none sees another's effect.
+//!
+//! [`Batch::commit`] makes the batch its own transaction: on PostgreSQL the one statement runs
+//! on its own (a single statement is atomic), so a transition costs no `BEGIN` and `COMMIT`
+//! round trips. A write pushed with [`Batch::push_guarded`] must affect exactly one row (a
+//! version-guarded update); if it does not, the statement raises (`ecogov_require`, migration
+//! 000014) and nothing of the batch is written.
 
 use sea_orm::sea_query::{
     DeleteStatement, InsertStatement, PostgresQueryBuilder, SqlWriter, SqlWriterValues, UpdateStatement,
 };
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
+use super::Core;
 use crate::error::{Error, Result};
+
+/// SQLSTATE raised by `ecogov_require` when a guarded write missed its row.
+const GUARD_SQLSTATE: &str = "EGV01";
 
 /// One write.
 #[derive(Debug, Clone)]
@@ -52,6 +62,8 @@ impl From<DeleteStatement> for Write {
 #[derive(Debug, Default)]
 pub struct Batch {
     writes: Vec<Write>,
+    /// Writes that must affect exactly one row (see [`Batch::push_guarded`]).
+    guards: Vec<usize>,
 }
 
 impl Batch {
@@ -66,6 +78,50 @@ impl Batch {
         self.writes.len() - 1
     }
 
+    /// Adds a write that must affect exactly one row, e.g. an update guarded by the version
+    /// the caller read: if it affects none, [`Batch::commit`] writes nothing and returns None.
+    pub fn push_guarded(&mut self, w: impl Into<Write>) -> usize {
+        let i = self.push(w);
+        self.guards.push(i);
+        i
+    }
+
+    /// Runs the batch as its own transaction and returns the rows each write affected, or
+    /// None (and nothing written) if a guarded write did not affect exactly one row.
+    /// PostgreSQL: one statement, no explicit transaction. SQLite: the writes one by one in
+    /// a `BEGIN IMMEDIATE` transaction, rolled back when a guard fails.
+    pub async fn commit(self, core: &Core) -> Result<Option<Vec<u64>>> {
+        if self.writes.is_empty() {
+            return Ok(Some(Vec::new()));
+        }
+        if core.db.get_database_backend() == DbBackend::Postgres {
+            let n = self.writes.len();
+            return match core.db.query_one_raw(self.postgres_statement()).await {
+                Ok(row) => {
+                    let row = row.ok_or_else(|| Error::Internal("batch returned no row".into()))?;
+                    Ok(Some(counts(&row, n)?))
+                }
+                Err(e) if is_guard_failure(&e) => Ok(None),
+                Err(e) => Err(e.into()),
+            };
+        }
+        let txn = core.begin().await?;
+        let mut counts = Vec::with_capacity(self.writes.len());
+        for (i, w) in self.writes.iter().enumerate() {
+            let n = txn
+                .execute_raw(build(txn.get_database_backend(), w))
+                .await?
+                .rows_affected();
+            if n != 1 && self.guards.contains(&i) {
+                // Dropping the transaction rolls it back.
+                return Ok(None);
+            }
+            counts.push(n);
+        }
+        txn.commit().await?;
+        Ok(Some(counts))
+    }
+
     /// Runs the writes (in one statement on PostgreSQL) and returns the rows each affected.
     pub async fn exec<C: ConnectionTrait>(self, conn: &C) -> Result<Vec<u64>> {
         let backend = conn.get_database_backend();
@@ -77,22 +133,12 @@ impl Batch {
                     .query_one_raw(stmt)
                     .await?
                     .ok_or_else(|| Error::Internal("batch returned no row".into()))?;
-                (0..n)
-                    .map(|i| {
-                        let c: i64 = row.try_get_by_index(i)?;
-                        Ok(u64::try_from(c).unwrap_or(0))
-                    })
-                    .collect()
+                counts(&row, n)
             }
             _ => {
                 let mut counts = Vec::with_capacity(self.writes.len());
                 for w in &self.writes {
-                    let stmt = match w {
-                        Write::Insert(s) => backend.build(s),
-                        Write::Update(s) => backend.build(s),
-                        Write::Delete(s) => backend.build(s),
-                    };
-                    counts.push(conn.execute_raw(stmt).await?.rows_affected());
+                    counts.push(conn.execute_raw(build(backend, w)).await?.rows_affected());
                 }
                 Ok(counts)
             }
@@ -124,8 +170,46 @@ impl Batch {
                 .write_fmt(format_args!("(SELECT count(*) FROM w{i}) AS n{i}"))
                 .ok();
         }
+        if !self.guards.is_empty() {
+            let checks: Vec<String> = self
+                .guards
+                .iter()
+                .map(|i| format!("(SELECT count(*) FROM w{i}) = 1"))
+                .collect();
+            sql.as_writer()
+                .write_fmt(format_args!(", ecogov_require({}) AS guard", checks.join(" AND ")))
+                .ok();
+        }
         let (text, values) = sql.into_parts();
         Statement::from_sql_and_values(DbBackend::Postgres, text, values)
+    }
+}
+
+fn build(backend: DbBackend, w: &Write) -> Statement {
+    match w {
+        Write::Insert(s) => backend.build(s),
+        Write::Update(s) => backend.build(s),
+        Write::Delete(s) => backend.build(s),
+    }
+}
+
+fn counts(row: &sea_orm::QueryResult, n: usize) -> Result<Vec<u64>> {
+    (0..n)
+        .map(|i| {
+            let c: i64 = row.try_get_by_index(i)?;
+            Ok(u64::try_from(c).unwrap_or(0))
+        })
+        .collect()
+}
+
+/// Whether the error is `ecogov_require` refusing a batch whose guard failed.
+fn is_guard_failure(e: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr};
+    match e {
+        DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e)) => {
+            matches!(&**e, sea_orm::sqlx::Error::Database(d) if d.code().as_deref() == Some(GUARD_SQLSTATE))
+        }
+        _ => false,
     }
 }
 
@@ -165,5 +249,33 @@ mod tests {
         );
         let values = s.values.map(|v| v.0.len());
         assert_eq!(values, Some(5), "values are bound, not inlined");
+    }
+
+    #[test]
+    fn guarded_writes_are_checked_in_the_statement() {
+        let mut b = Batch::new();
+        b.push_guarded(
+            Query::update()
+                .table(Alias::new("ticket"))
+                .value(Alias::new("state"), "assigned")
+                .and_where(Expr::col(Alias::new("version")).eq(3))
+                .to_owned(),
+        );
+        b.push(
+            Query::insert()
+                .into_table(Alias::new("event"))
+                .columns([Alias::new("name")])
+                .values_panic(["x".into()])
+                .to_owned(),
+        );
+        let s = b.postgres_statement();
+        assert!(
+            s.sql.ends_with(
+                "SELECT (SELECT count(*) FROM w0) AS n0, (SELECT count(*) FROM w1) AS n1, \
+                 ecogov_require((SELECT count(*) FROM w0) = 1) AS guard"
+            ),
+            "{}",
+            s.sql
+        );
     }
 }

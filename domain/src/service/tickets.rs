@@ -585,8 +585,8 @@ struct Loaded {
 /// Reads, in one statement, the ticket with its clocks (one row per clock), the user a
 /// transition may need (`assignee_id`, else the ticket's assignee) and the revisions of the
 /// calendar and SLA policies (for the cached rules). None if there is no such ticket.
-async fn load_for_transition(
-    txn: &DatabaseTransaction,
+async fn load_for_transition<C: ConnectionTrait>(
+    txn: &C,
     ticket_id: i64,
     assignee_id: Option<i64>,
 ) -> Result<Option<Loaded>> {
@@ -650,7 +650,9 @@ async fn transition_once(
     event: Event,
     input: &TransitionInput,
 ) -> Result<ticket::Model> {
-    let txn = core.begin().await?;
+    // Reads run on their own (read committed, as inside a transaction) and every write goes
+    // in one batch that is its own transaction, guarded by the version read here.
+    let db = &core.db;
     let now = core.now();
     // The ticket, its clocks, the user the message goes to and the rules' revisions in one query.
     let Loaded {
@@ -659,7 +661,7 @@ async fn transition_once(
         user: loaded_user,
         calendar_revision,
         policy_revision,
-    } = load_for_transition(&txn, ticket_id, input.assignee_id)
+    } = load_for_transition(db, ticket_id, input.assignee_id)
         .await?
         .filter(|l| visible(actor, &l.ticket))
         .ok_or(Error::NotFound("ticket"))?;
@@ -699,7 +701,7 @@ async fn transition_once(
         let found = attachment::Entity::find()
             .filter(attachment::Column::TicketId.eq(t.id))
             .filter(attachment::Column::Id.is_in(input.evidence_ids.clone()))
-            .count(&txn)
+            .count(db)
             .await?;
         let mut distinct = input.evidence_ids.clone();
         distinct.sort_unstable();
@@ -716,7 +718,7 @@ async fn transition_once(
         assignee_user = Some(accept_user("assigneeId", loaded, &[Role::Operator, Role::Manager])?);
     }
     if let Some(r) = input.reviewer_id {
-        check_user(&txn, "reviewerId", r, &[Role::Manager]).await?;
+        check_user(db, "reviewerId", r, &[Role::Manager]).await?;
     }
 
     // The state change, guarded by the version we checked.
@@ -747,7 +749,7 @@ async fn transition_once(
         if let Some(key) = &t.dedup_key {
             let taken = ticket::Entity::find()
                 .filter(ticket::Column::OpenDedupKey.eq(key.clone()))
-                .count(&txn)
+                .count(db)
                 .await?
                 > 0;
             if !taken {
@@ -760,7 +762,7 @@ async fn transition_once(
     // All writes in one batch (one round trip on PostgreSQL); the ticket update is guarded
     // by the version we checked.
     let mut batch = Batch::new();
-    let guarded = batch.push(
+    batch.push_guarded(
         ticket::Entity::update_many()
             .set(am)
             .filter(ticket::Column::Id.eq(t.id))
@@ -782,7 +784,7 @@ async fn transition_once(
         .into_query(),
     );
     if !tr.sla.is_empty() {
-        let rules = sla::rules_at(&txn, calendar_revision, policy_revision).await?;
+        let rules = sla::rules_at(db, calendar_revision, policy_revision).await?;
         sla::apply(&mut batch, &rules, &after, &clocks, tr.sla, reason, now)?;
     }
 
@@ -791,7 +793,7 @@ async fn transition_once(
         (Some(u), _, _) => Some((u, notify::Template::Assigned, "assign")),
         (None, Event::Reject, Some(a)) => match loaded_user.filter(|u| u.id == a) {
             Some(u) => Some(u),
-            None => user::Entity::find_by_id(a).one(&txn).await?,
+            None => user::Entity::find_by_id(a).one(db).await?,
         }
         .map(|u| (u, notify::Template::Rejected, "reject")),
         _ => None,
@@ -844,9 +846,8 @@ async fn transition_once(
             after: Some(after_json),
         },
     ));
-    let affected = batch.exec(&txn).await?;
-    if affected.get(guarded) != Some(&1) {
-        drop(txn);
+    if batch.commit(core).await?.is_none() {
+        // A concurrent transition changed the ticket after it was read; nothing was written.
         let current = ticket::Entity::find_by_id(t.id)
             .one(&core.db)
             .await?
@@ -854,7 +855,6 @@ async fn transition_once(
             .unwrap_or(t.version);
         return Err(Error::VersionConflict { current });
     }
-    txn.commit().await?;
     Ok(after)
 }
 
