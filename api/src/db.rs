@@ -2,7 +2,8 @@
 //!
 //! SQLite is opened in WAL mode with a busy timeout and foreign keys on, and with a single
 //! pooled connection: writers are serialised in the pool instead of failing with "database
-//! is locked" under load. PostgreSQL gets a normal pool.
+//! is locked" under load. PostgreSQL gets a normal pool whose connections are pinged before
+//! use only after being idle for a second.
 
 use std::time::Duration;
 
@@ -30,7 +31,13 @@ pub async fn connect(url: &str, max_pg_connections: u32) -> anyhow::Result<Datab
                 .create_if_missing(true)
         });
     } else {
-        opts.max_connections(max_pg_connections).min_connections(1);
+        // A connection is pinged before use only when it has been idle for a second or more
+        // (the window in which a server restart, proxy or firewall may have dropped it), not
+        // on every checkout: a busy connection proves itself alive by its last statement, and
+        // the per-checkout ping was a round trip of its own on every transition.
+        opts.max_connections(max_pg_connections)
+            .min_connections(1)
+            .test_before_acquire_if_idle_for(Duration::from_secs(1));
     }
     Database::connect(opts).await.with_context(|| {
         format!(
