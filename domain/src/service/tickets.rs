@@ -1,10 +1,12 @@
 //! Tickets: one model for every problem, moved only through the workflow tables.
 //!
-//! A transition is one transaction: optimistic version check, the table lookup, role and
-//! guard checks, required fields, the state change, the history row, the SLA effects, the
-//! audit event, the outbox rows and the idempotency record. A stale `expectedVersion` is a
-//! `version_conflict`, never a silent overwrite; replaying an idempotency key returns the
-//! first result.
+//! A transition reads the ticket (version check, the table lookup, role and guard checks,
+//! required fields) and then writes in one transaction: the state change, the history row,
+//! the SLA effects, the audit event, the outbox rows and the idempotency record. On
+//! PostgreSQL that transaction is a single statement ([`Batch::commit`]) whose ticket update
+//! is guarded by the version read, so a concurrent transition that won in between makes it
+//! write nothing. A stale `expectedVersion` is a `version_conflict`, never a silent
+//! overwrite; replaying an idempotency key returns the first result.
 
 use chrono::{DateTime, Utc};
 use sea_orm::ExprTrait;
