@@ -122,8 +122,11 @@ impl Batch {
         Ok(Some(counts))
     }
 
-    /// Runs the writes (in one statement on PostgreSQL) and returns the rows each affected.
+    /// Runs the writes inside the caller's transaction (in one statement on PostgreSQL) and
+    /// returns the rows each affected. Guards belong to [`Batch::commit`]: a batch run here
+    /// has none, and the caller checks the counts it cares about.
     pub async fn exec<C: ConnectionTrait>(self, conn: &C) -> Result<Vec<u64>> {
+        debug_assert!(self.guards.is_empty(), "guarded batches run through Batch::commit");
         let backend = conn.get_database_backend();
         match (backend, self.writes.len()) {
             (_, 0) => Ok(Vec::new()),
