@@ -311,27 +311,7 @@ pub async fn create(core: &Core, actor: &Actor, input: DefinitionInput, enabled:
     Ok(m)
 }
 
-impl super::versioned::Versioned for def_e::Entity {
-    const SUBJECT: &'static str = "permit_reconciliation";
-    fn id_column() -> Self::Column {
-        def_e::Column::Id
-    }
-    fn version_column() -> Self::Column {
-        def_e::Column::Version
-    }
-    fn updated_at_column() -> Self::Column {
-        def_e::Column::UpdatedAt
-    }
-    fn version(m: &Self::Model) -> i32 {
-        m.version
-    }
-    fn code(m: &Self::Model) -> String {
-        m.code.clone()
-    }
-    fn audit_json(m: &Self::Model) -> serde_json::Value {
-        audit_json(m)
-    }
-}
+super::versioned::impl_versioned!(def_e, "permit_reconciliation", audit_json);
 
 /// Writes a new version of the definition; see [`super::versioned::write_version`].
 async fn write_version(

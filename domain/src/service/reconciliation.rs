@@ -243,27 +243,7 @@ pub async fn create(
     Ok(m)
 }
 
-impl super::versioned::Versioned for reconciliation::Entity {
-    const SUBJECT: &'static str = "reconciliation";
-    fn id_column() -> Self::Column {
-        reconciliation::Column::Id
-    }
-    fn version_column() -> Self::Column {
-        reconciliation::Column::Version
-    }
-    fn updated_at_column() -> Self::Column {
-        reconciliation::Column::UpdatedAt
-    }
-    fn version(m: &Self::Model) -> i32 {
-        m.version
-    }
-    fn code(m: &Self::Model) -> String {
-        m.code.clone()
-    }
-    fn audit_json(m: &Self::Model) -> serde_json::Value {
-        audit_json(m)
-    }
-}
+super::versioned::impl_versioned!(reconciliation, "reconciliation", audit_json);
 
 /// Writes a new version of the definition; see [`super::versioned::write_version`].
 async fn write_version(

@@ -214,27 +214,7 @@ pub(crate) async fn create(
     Ok(m)
 }
 
-impl super::versioned::Versioned for thematic_check::Entity {
-    const SUBJECT: &'static str = "thematic_check";
-    fn id_column() -> Self::Column {
-        thematic_check::Column::Id
-    }
-    fn version_column() -> Self::Column {
-        thematic_check::Column::Version
-    }
-    fn updated_at_column() -> Self::Column {
-        thematic_check::Column::UpdatedAt
-    }
-    fn version(m: &Self::Model) -> i32 {
-        m.version
-    }
-    fn code(m: &Self::Model) -> String {
-        m.code.clone()
-    }
-    fn audit_json(m: &Self::Model) -> serde_json::Value {
-        audit_json(m)
-    }
-}
+super::versioned::impl_versioned!(thematic_check, "thematic_check", audit_json);
 
 /// Writes a new version of a definition of `kind` (another kind's id is not found); see
 /// [`super::versioned::write_version`].

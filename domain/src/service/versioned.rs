@@ -29,6 +29,35 @@ pub(crate) trait Versioned: EntityTrait {
     fn audit_json(m: &Self::Model) -> serde_json::Value;
 }
 
+/// Implements [`Versioned`] for the entity of module `$m`, whose model has `id`, `version`,
+/// `updated_at` and `code`, audited as `$subject` with the row rendered by `$audit_json`.
+macro_rules! impl_versioned {
+    ($m:ident, $subject:literal, $audit_json:path) => {
+        impl $crate::service::versioned::Versioned for $m::Entity {
+            const SUBJECT: &'static str = $subject;
+            fn id_column() -> Self::Column {
+                $m::Column::Id
+            }
+            fn version_column() -> Self::Column {
+                $m::Column::Version
+            }
+            fn updated_at_column() -> Self::Column {
+                $m::Column::UpdatedAt
+            }
+            fn version(m: &Self::Model) -> i32 {
+                m.version
+            }
+            fn code(m: &Self::Model) -> String {
+                m.code.clone()
+            }
+            fn audit_json(m: &Self::Model) -> serde_json::Value {
+                $audit_json(m)
+            }
+        }
+    };
+}
+pub(crate) use impl_versioned;
+
 /// Writes `change(current)` over row `id` if it is still at `expected_version` (a stale
 /// version is a conflict), with its audit event `action`. Rows `visible` refuses are not found.
 pub(crate) async fn write_version<E>(
