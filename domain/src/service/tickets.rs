@@ -588,7 +588,7 @@ struct Loaded {
 /// transition may need (`assignee_id`, else the ticket's assignee) and the revisions of the
 /// calendar and SLA policies (for the cached rules). None if there is no such ticket.
 async fn load_for_transition<C: ConnectionTrait>(
-    txn: &C,
+    conn: &C,
     ticket_id: i64,
     assignee_id: Option<i64>,
 ) -> Result<Option<Loaded>> {
@@ -626,7 +626,7 @@ async fn load_for_transition<C: ConnectionTrait>(
             .to_owned();
         q.expr_as(Expr::SubQuery(None, Box::new(sub.into())), Alias::new(alias));
     }
-    let rows = txn.query_all_raw(txn.get_database_backend().build(&q)).await?;
+    let rows = conn.query_all_raw(conn.get_database_backend().build(&q)).await?;
     let Some(first) = rows.first() else {
         return Ok(None);
     };
@@ -851,7 +851,7 @@ async fn transition_once(
     if batch.commit(core).await?.is_none() {
         // A concurrent transition changed the ticket after it was read; nothing was written.
         let current = ticket::Entity::find_by_id(t.id)
-            .one(&core.db)
+            .one(db)
             .await?
             .map(|x| x.version)
             .unwrap_or(t.version);
